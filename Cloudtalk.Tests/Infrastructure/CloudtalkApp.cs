@@ -1,0 +1,73 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Cloudtalk.Tests.Infrastructure;
+
+/// <summary>
+/// The real AppHost, started through Aspire.Hosting.Testing in local backing mode (the Debian servers,
+/// no containers), with its state in a folder of its own so that a test can check what is left afterwards.
+/// </summary>
+public sealed class CloudtalkApp : IAsyncDisposable
+{
+    public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+
+    private CloudtalkApp(DistributedApplication app, string stateRoot)
+    {
+        App = app;
+        StateRoot = stateRoot;
+    }
+
+    public DistributedApplication App { get; }
+
+    /// <summary>The parent folder of this AppHost's local run folder.</summary>
+    public string StateRoot { get; }
+
+    public static async Task<CloudtalkApp> StartAsync(params string[] extraArgs)
+    {
+        var stateRoot = Path.Combine(Path.GetTempPath(), "cloudtalk-tests", Guid.NewGuid().ToString("N")[..12]);
+        using var cancellation = new CancellationTokenSource(StartTimeout);
+
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Cloudtalk_AppHost>(
+            ["--backing", "local", "--LocalBacking:StateRoot", stateRoot, .. extraArgs],
+            (appOptions, _) => appOptions.DisableDashboard = true,
+            cancellation.Token);
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error));
+
+        var app = await builder.BuildAsync(cancellation.Token);
+        var started = new CloudtalkApp(app, stateRoot);
+        try
+        {
+            await app.StartAsync(cancellation.Token);
+            foreach (var resource in new[] { "api", "rating" })
+            {
+                await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellation.Token);
+            }
+        }
+        catch
+        {
+            await started.DisposeAsync();
+            throw;
+        }
+
+        return started;
+    }
+
+    /// <summary>An HTTP client for a project resource ("api" or "rating").</summary>
+    public HttpClient CreateClient(string resource) => App.CreateHttpClient(resource, "http");
+
+    public HttpClient CreateApiClient() => CreateClient("api");
+
+    public async Task<string> GetConnectionStringAsync(string name) =>
+        await App.GetConnectionStringAsync(name) ?? throw new InvalidOperationException($"No connection string '{name}'.");
+
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}

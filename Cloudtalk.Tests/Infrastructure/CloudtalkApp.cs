@@ -36,7 +36,9 @@ public sealed class CloudtalkApp : IAsyncDisposable
             cancellation.Token);
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error));
+            .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error)
+            // The servers' and services' own output: only their warnings and errors reach the test log.
+            .AddFilter("Cloudtalk.AppHost.Resources", LogLevel.Warning));
 
         var app = await builder.BuildAsync(cancellation.Token);
         var started = new CloudtalkApp(app, stateRoot);

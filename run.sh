@@ -7,4 +7,5 @@ cd "$(dirname "$0")"
 scripts/install-prerequisites.sh --for run
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-exec dotnet run --project Cloudtalk.AppHost --launch-profile http -- "$@"
+# Release builds: this is the system people measure and demo, not the one they step through.
+exec dotnet run --project Cloudtalk.AppHost -c Release --launch-profile http -- "$@"

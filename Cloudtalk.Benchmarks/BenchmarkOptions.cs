@@ -1,0 +1,45 @@
+using System.Globalization;
+
+namespace Cloudtalk.Benchmarks;
+
+/// <summary>Command-line settings of the load benchmark.</summary>
+public sealed record BenchmarkOptions(
+    Uri Api,
+    int Seconds,
+    int WarmupSeconds,
+    int Connections,
+    int Products,
+    int ReviewsPerProduct,
+    int PropagationSamples,
+    string? OutputFile)
+{
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var smoke = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--smoke")
+            {
+                smoke = true;
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+            {
+                values[args[i][2..]] = args[++i];
+            }
+        }
+
+        int Number(string name, int normal, int smokeValue) =>
+            values.TryGetValue(name, out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : smoke ? smokeValue : normal;
+
+        return new BenchmarkOptions(
+            new Uri(values.GetValueOrDefault("api", "http://localhost:5080")),
+            Seconds: Number("seconds", 15, 2),
+            WarmupSeconds: Number("warmup", 5, 1),
+            Connections: Number("connections", 32, 8),
+            Products: Number("products", 1000, 50),
+            ReviewsPerProduct: Number("reviews", 5, 2),
+            PropagationSamples: Number("samples", 200, 20),
+            OutputFile: values.GetValueOrDefault("output"));
+    }
+}

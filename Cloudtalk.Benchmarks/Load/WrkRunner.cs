@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Cloudtalk.Benchmarks.Load;
+
+/// <summary>Runs wrk (Debian's package) with a Lua script per scenario: a warm-up, then the measured run.</summary>
+public sealed class WrkRunner(BenchmarkOptions options)
+{
+    public async Task<WrkResult> RunAsync(Scenario scenario, Uri baseAddress)
+    {
+        var script = Path.Combine(Path.GetTempPath(), $"cloudtalk-bench-{Guid.NewGuid():N}.lua");
+        await File.WriteAllTextAsync(script, scenario.LuaScript);
+        try
+        {
+            await RunWrkAsync(script, baseAddress, options.WarmupSeconds);
+            var output = await RunWrkAsync(script, baseAddress, options.Seconds);
+            return WrkResult.Parse(scenario.Name, output);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    private async Task<string> RunWrkAsync(string script, Uri baseAddress, int seconds)
+    {
+        var start = new ProcessStartInfo("wrk",
+        [
+            "-t2", $"-c{options.Connections}", $"-d{seconds.ToString(CultureInfo.InvariantCulture)}s", "--latency",
+            "-s", script, baseAddress.ToString().TrimEnd('/'),
+        ])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var wrk = Process.Start(start) ?? throw new InvalidOperationException("wrk did not start (apt-get install wrk).");
+        var output = await wrk.StandardOutput.ReadToEndAsync();
+        var errors = await wrk.StandardError.ReadToEndAsync();
+        await wrk.WaitForExitAsync();
+        if (wrk.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"wrk failed: {errors}{output}");
+        }
+
+        return output;
+    }
+}

@@ -1,0 +1,100 @@
+using Cloudtalk.Benchmarks.Ceiling;
+using Cloudtalk.Benchmarks.Load;
+using Cloudtalk.Benchmarks.Propagation;
+using Cloudtalk.Benchmarks.Reporting;
+
+namespace Cloudtalk.Benchmarks;
+
+/// <summary>
+/// The load benchmark: seeds the data set, measures the ceiling and every scenario with wrk, measures rating
+/// propagation idle and under background writes, checks exactness after the heaviest load, prints a Markdown report.
+/// </summary>
+public static class LoadBenchmark
+{
+    public static async Task<int> RunAsync(BenchmarkOptions options)
+    {
+        using var http = new HttpClient { BaseAddress = options.Api, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new CloudtalkClient(http);
+        await WaitForHealthAsync(http);
+
+        Console.WriteLine($"Seeding {options.Products} products with {options.ReviewsPerProduct} reviews each...");
+        var products = await Seeder.SeedAsync(client, options.Products, options.ReviewsPerProduct);
+        // The probe's products are its own: no scenario or background writer touches them.
+        var probeProducts = products.Take(Math.Max(1, products.Count / 20)).ToArray();
+        var loadProducts = products.Skip(probeProducts.Length).ToArray();
+        var hotSet = loadProducts.Take(100).ToArray();
+
+        var wrk = new WrkRunner(options);
+        WrkResult ceiling;
+        await using (var server = await CeilingServer.StartAsync())
+        {
+            Console.WriteLine("Measuring the ceiling...");
+            ceiling = await wrk.RunAsync(Scenario.Ceiling(), server.Address);
+        }
+
+        var results = new List<WrkResult>();
+        foreach (var scenario in new[]
+                 {
+                     Scenario.GetById(hotSet), Scenario.ListPage(), Scenario.ReviewPage(hotSet),
+                     Scenario.PostReview(loadProducts), Scenario.Mix(loadProducts),
+                 })
+        {
+            Console.WriteLine($"Measuring {scenario.Name}...");
+            results.Add(await wrk.RunAsync(scenario, options.Api));
+        }
+
+        var probe = new PropagationProbe(http, client, probeProducts);
+        var propagation = new List<PropagationResult>();
+        ExactnessResult? exactness = null;
+        long backgroundErrors = 0;
+        foreach (var rate in new[] { 0, 250, 1000 })
+        {
+            Console.WriteLine($"Measuring rating propagation under {rate} background writes/s...");
+            await using var background = new BackgroundWriter(client, loadProducts, rate);
+            background.Start();
+            propagation.Add(await probe.MeasureAsync(rate == 0 ? "idle" : $"under {rate} writes/s", options.PropagationSamples));
+            await background.DisposeAsync();
+            if (rate == 1000)
+            {
+                backgroundErrors = background.Errors;
+                exactness = await ExactnessCheck.WaitUntilExactAsync(client, TimeSpan.FromSeconds(30));
+            }
+        }
+
+        var report = ResultsReport.Render(options, ceiling, results, propagation, exactness, backgroundErrors,
+            PeakMemory.OfServices("Cloudtalk.Api", "Cloudtalk.Rating"));
+        Console.WriteLine();
+        Console.WriteLine(report);
+        if (options.OutputFile is not null)
+        {
+            await File.WriteAllTextAsync(options.OutputFile, report);
+        }
+
+        // A run with errors or a lost update is a failed run, whatever its speed.
+        var failed = results.Any(result => result.Errors > 0) || propagation.Any(result => result.NotSeen > 0) ||
+                     exactness is { Wrong: > 0 } || backgroundErrors > 0;
+        return failed ? 1 : 0;
+    }
+
+    private static async Task WaitForHealthAsync(HttpClient http)
+    {
+        for (var attempt = 0; attempt < 120; attempt++)
+        {
+            try
+            {
+                using var response = await http.GetAsync("/health");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(1000);
+        }
+
+        throw new InvalidOperationException($"The Api at {http.BaseAddress} is not healthy; start it with ./run.sh.");
+    }
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text;
+using Cloudtalk.Benchmarks.Load;
+using Cloudtalk.Benchmarks.Propagation;
+
+namespace Cloudtalk.Benchmarks.Reporting;
+
+/// <summary>Renders one run's figures as Markdown: the load table, propagation, exactness, memory.</summary>
+public static class ResultsReport
+{
+    public static string Render(
+        BenchmarkOptions options, WrkResult ceiling, IReadOnlyList<WrkResult> scenarios,
+        IReadOnlyList<PropagationResult> propagation, ExactnessResult? exactness, long backgroundErrors,
+        IReadOnlyDictionary<string, long> peakMemory)
+    {
+        var text = new StringBuilder();
+        var invariant = CultureInfo.InvariantCulture;
+        text.AppendLine(invariant, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; " +
+            $"wrk -t2 -c{options.Connections}, {options.Seconds} s per scenario after {options.WarmupSeconds} s warm-up; " +
+            $"{options.Products} products x {options.ReviewsPerProduct} reviews.");
+        text.AppendLine();
+        text.AppendLine("| scenario | requests/s | p50 ms | p99 ms | errors | share of ceiling | |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|---|");
+        foreach (var result in scenarios.Prepend(ceiling))
+        {
+            var share = result.RequestsPerSecond / ceiling.RequestsPerSecond;
+            text.AppendLine(invariant,
+                $"| {result.Scenario} | {result.RequestsPerSecond:F0} | {result.P50Ms:F2} | {result.P99Ms:F2} | {result.Errors} | {share:P0} | `{Bar(share)}` |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("| rating propagation | samples | not seen in 5 s | p50 ms | p99 ms | max ms |");
+        text.AppendLine("|---|---:|---:|---:|---:|---:|");
+        foreach (var result in propagation)
+        {
+            text.AppendLine(invariant, $"| {result.Label} | {result.Samples} | {result.NotSeen} | {result.P50Ms:F1} | {result.P99Ms:F1} | {result.MaxMs:F1} |");
+        }
+
+        if (exactness is not null)
+        {
+            text.AppendLine();
+            text.AppendLine(invariant,
+                $"After the 1,000 writes/s load stopped: {exactness.WrongAfterTwoSeconds} products wrong at 2 s, " +
+                $"{exactness.Wrong} wrong at the end, all exact after {exactness.ElapsedMs:F0} ms; background write errors: {backgroundErrors}.");
+        }
+
+        text.AppendLine();
+        foreach (var (name, bytes) in peakMemory.OrderBy(pair => pair.Key, StringComparer.Ordinal))
+        {
+            text.AppendLine(invariant, $"- peak RSS of {name}: {bytes / (1024.0 * 1024):F0} MB");
+        }
+
+        return text.ToString();
+    }
+
+    private static string Bar(double share) => new('#', (int)Math.Round(Math.Clamp(share, 0, 1) * 40));
+}

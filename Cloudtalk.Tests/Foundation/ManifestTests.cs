@@ -34,6 +34,22 @@ public sealed class ManifestTests
     internal static async Task<JsonObject> PublishManifestAsync()
     {
         var output = Path.Combine(Path.GetTempPath(), $"cloudtalk-manifest-{Guid.NewGuid():N}.json");
+        try
+        {
+            return await PublishManifestAsync(output);
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    /// <summary>
+    /// Runs the real manifest publisher and leaves the manifest at <paramref name="output"/> (an absolute path);
+    /// the project paths in it are relative to that file's folder.
+    /// </summary>
+    internal static async Task<JsonObject> PublishManifestAsync(string output)
+    {
         var appHost = Path.GetDirectoryName(typeof(Projects.Cloudtalk_AppHost).Assembly.Location)!;
         var start = new ProcessStartInfo("dotnet",
             [Path.Combine(appHost, "Cloudtalk.AppHost.dll"), "--publisher", "manifest", "--output-path", output])
@@ -49,13 +65,6 @@ public sealed class ManifestTests
         await process.WaitForExitAsync(timeout.Token);
         Assert.True(process.ExitCode == 0, $"manifest publisher failed: {await stdout}{await stderr}");
 
-        try
-        {
-            return JsonNode.Parse(await File.ReadAllTextAsync(output))!.AsObject();
-        }
-        finally
-        {
-            File.Delete(output);
-        }
+        return JsonNode.Parse(await File.ReadAllTextAsync(output))!.AsObject();
     }
 }

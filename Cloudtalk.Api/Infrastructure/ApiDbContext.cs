@@ -11,9 +11,11 @@ public sealed class ApiDbContext(DbContextOptions<ApiDbContext> options) : DbCon
 
     public DbSet<Review> Reviews => Set<Review>();
 
-    // Here rather than at registration, so the app and the design-time factory cannot disagree on names.
-    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) =>
-        optionsBuilder.UseSnakeCaseNamingConvention();
+    /// <summary>
+    /// Options the app and the design-time factory must share (not OnConfiguring: Aspire pools the context,
+    /// and a pooled context may not change its options there).
+    /// </summary>
+    public static void ConfigureOptions(DbContextOptionsBuilder options) => options.UseSnakeCaseNamingConvention();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ApiDbContext).Assembly);

@@ -9,8 +9,10 @@ namespace Cloudtalk.Api.Infrastructure;
 /// </summary>
 public sealed class ApiDbContextDesignTimeFactory : IDesignTimeDbContextFactory<ApiDbContext>
 {
-    public ApiDbContext CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<ApiDbContext>()
-            .UseNpgsql("Host=localhost;Database=apidb")
-            .Options);
+    public ApiDbContext CreateDbContext(string[] args)
+    {
+        var options = new DbContextOptionsBuilder<ApiDbContext>().UseNpgsql("Host=localhost;Database=apidb");
+        ApiDbContext.ConfigureOptions(options);
+        return new ApiDbContext(options.Options);
+    }
 }

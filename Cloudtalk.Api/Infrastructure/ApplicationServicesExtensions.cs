@@ -10,7 +10,7 @@ public static class ApplicationServicesExtensions
     /// <summary>Everything the Api needs besides the service defaults: database, cache, broker, errors, OpenAPI.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<ApiDbContext>("apidb");
+        builder.AddNpgsqlDbContext<ApiDbContext>("apidb", configureDbContextOptions: ApiDbContext.ConfigureOptions);
         // First hosted service: the schema is current before Kestrel accepts a request.
         builder.Services.AddDatabaseMigrationOnStartup<ApiDbContext>();
 

@@ -31,6 +31,9 @@ public static class ApplicationServicesExtensions
         builder.Services.AddScoped<ProductRepository>();
         builder.Services.AddScoped<ReviewRepository>();
 
+        // Numbers are JSON numbers: no "5" for 5 (this also keeps strings out of the OpenAPI number schemas).
+        builder.Services.ConfigureHttpJsonOptions(options =>
+            options.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
         builder.Services.AddApiErrorHandling();
         builder.Services.AddApiOpenApi();
         return builder;

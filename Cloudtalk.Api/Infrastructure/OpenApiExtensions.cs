@@ -31,6 +31,13 @@ public static class OpenApiExtensions
             """,
     };
 
+    // The fields a create must send (an update may leave any of them out); optional fields may be left out too.
+    private static readonly Dictionary<Type, string[]> RequiredOnCreate = new()
+    {
+        [typeof(ProductRequest)] = ["name", "price"],
+        [typeof(ReviewRequest)] = ["productId", "firstName", "rating"],
+    };
+
     public static IServiceCollection AddApiOpenApi(this IServiceCollection services) =>
         services.AddOpenApi(options =>
         {
@@ -50,6 +57,11 @@ public static class OpenApiExtensions
                 if (Examples.TryGetValue(context.JsonTypeInfo.Type, out var example))
                 {
                     schema.Examples = [JsonNode.Parse(example)!];
+                }
+
+                if (RequiredOnCreate.TryGetValue(context.JsonTypeInfo.Type, out var required))
+                {
+                    schema.Required = new HashSet<string>(required, StringComparer.Ordinal);
                 }
 
                 return Task.CompletedTask;

@@ -139,6 +139,12 @@ public sealed partial class CacheAside
         LogMissedInvalidation(_logger, string.Join(", ", scopes));
     }
 
+    /// <summary>
+    /// Bumps the epoch now if this process may have missed invalidations (it always may at startup),
+    /// instead of on the first cache call. Never throws; if Redis is unreachable the bump stays pending.
+    /// </summary>
+    public Task RetireMissedInvalidationsAsync() => EnsureUsableAsync();
+
     private RedisKey VersionKey(CacheScope scope) => $"{_options.KeyPrefix}:version:{scope.Name}";
 
     private async Task<Lookup> LookupAsync(RedisKey versionKey, string suffix)

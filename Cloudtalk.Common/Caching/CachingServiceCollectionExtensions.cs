@@ -14,6 +14,7 @@ public static class CachingServiceCollectionExtensions
     {
         services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.SectionName);
         services.AddSingleton<CacheAside>();
+        services.AddHostedService<CacheStartup>();
         return services;
     }
 }

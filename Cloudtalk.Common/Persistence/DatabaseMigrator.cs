@@ -11,9 +11,10 @@ namespace Cloudtalk.Common.Persistence;
 /// <remarks>
 /// Hosted services registered by the application start before Kestrel does, so no request is served
 /// against an old schema. Several replicas starting at once are safe: since EF Core 9,
-/// <c>Database.MigrateAsync()</c> first takes an exclusive database-wide lock
-/// (<c>IHistoryRepository.AcquireDatabaseLockAsync</c>, implemented by the Npgsql provider), so one replica
-/// migrates while the others wait and then find nothing left to apply.
+/// <c>Database.MigrateAsync()</c> first takes an exclusive database lock (<c>IHistoryRepository.AcquireDatabaseLockAsync</c>;
+/// the Npgsql provider runs <c>LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE</c> in the migration's
+/// transaction, and creates the history table concurrency-safely), so one replica migrates while the others
+/// wait, then re-read the history and find nothing left to apply.
 /// </remarks>
 /// <typeparam name="TContext">The context whose migrations are applied.</typeparam>
 public sealed partial class DatabaseMigrator<TContext>(

@@ -2,6 +2,7 @@ using Cloudtalk.Api.Products;
 using Cloudtalk.Api.Reviews;
 using Cloudtalk.Common.Caching;
 using Cloudtalk.Common.Persistence;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Cloudtalk.Api.Infrastructure;
 
@@ -24,6 +25,15 @@ public static class ApplicationServicesExtensions
             options.ConnectRetry = 1;
         });
         builder.Services.AddCacheAside();
+        // Without Redis the Api still answers (from PostgreSQL): report it as Degraded (still a 200 on /health),
+        // so an orchestrator does not take every replica out of service because the cache is down.
+        builder.Services.Configure<HealthCheckServiceOptions>(options =>
+        {
+            foreach (var registration in options.Registrations.Where(r => r.Name == "StackExchange.Redis"))
+            {
+                registration.FailureStatus = HealthStatus.Degraded;
+            }
+        });
 
         builder.AddRabbitMQClient("messaging");
 

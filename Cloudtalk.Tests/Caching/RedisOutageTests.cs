@@ -25,6 +25,7 @@ public sealed class RedisOutageTests(CloudtalkAppFixture fixture)
         await _client.GetJsonAsync($"/api/products/{id}");
         await _client.GetJsonAsync($"/api/products/{id}/reviews");
 
+        using var logs = ApiLogs.Watch(fixture.App);
         var stopped = await fixture.App.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand);
         Assert.True(stopped.Success, stopped.Message);
         try
@@ -77,6 +78,13 @@ public sealed class RedisOutageTests(CloudtalkAppFixture fixture)
 
         Assert.Equal("after outage", (await _client.GetJsonAsync($"/api/products/{id}")).GetProperty("name").GetString());
         await WaitUntilAsync(async () => (await _client.GetJsonAsync("/health")).GetProperty("status").GetString() == "Healthy");
+
+        // The outage was logged as warnings, without the Redis password.
+        var password = (await fixture.App.GetConnectionStringAsync("cache")).Split("password=")[1].Split(',')[0];
+        var lines = logs.Lines;
+        Assert.Contains(lines, line => line.Contains("Redis unavailable", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("could not reach Redis", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, line => line.Contains(password, StringComparison.Ordinal));
     }
 
     [Fact]

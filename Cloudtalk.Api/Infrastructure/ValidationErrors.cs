@@ -17,6 +17,26 @@ public sealed class ValidationErrors
         messages.Add(message);
     }
 
+    /// <summary>
+    /// True if the field came with a value to validate. Records "required" for a required field that was
+    /// left out and for any required-when-present field sent as null (an update may leave fields out, but
+    /// never clear a required one).
+    /// </summary>
+    public bool HasValueToCheck(FieldState state, string field, bool required)
+    {
+        switch (state)
+        {
+            case FieldState.Present:
+                return true;
+            case FieldState.Null:
+            case FieldState.Missing when required:
+                Add(field, $"The {field} field is required.");
+                return false;
+            default:
+                return false;
+        }
+    }
+
     public Dictionary<string, string[]> ToDictionary() =>
         _errors.ToDictionary(pair => pair.Key, pair => pair.Value.ToArray(), StringComparer.Ordinal);
 }

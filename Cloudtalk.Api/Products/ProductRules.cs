@@ -23,7 +23,7 @@ public static class ProductRules
 
         var input = new ProductInput(default, default, default);
 
-        if (RequireValue(name.State, "name", creating, errors))
+        if (errors.HasValueToCheck(name.State, "name", required: creating))
         {
             var trimmed = name.Value.Trim();
             var length = trimmed.Characters();
@@ -49,7 +49,7 @@ public static class ProductRules
             input = input with { Description = Optional.Of<string?>(description.Value) };
         }
 
-        if (RequireValue(price.State, "price", creating, errors))
+        if (errors.HasValueToCheck(price.State, "price", required: creating))
         {
             if (price.Value < 0 || price.Value > MaxPrice || decimal.Round(price.Value, 2) != price.Value)
             {
@@ -60,22 +60,6 @@ public static class ProductRules
         }
 
         return errors.IsEmpty ? input : null;
-    }
-
-    /// <summary>True if the field has a value to check; records "required" where it must have one and has not.</summary>
-    internal static bool RequireValue(FieldState state, string name, bool creating, ValidationErrors errors)
-    {
-        switch (state)
-        {
-            case FieldState.Present:
-                return true;
-            case FieldState.Null:
-            case FieldState.Missing when creating:
-                errors.Add(name, $"The {name} field is required.");
-                return false;
-            default:
-                return false;
-        }
     }
 }
 

@@ -1,5 +1,4 @@
 using Cloudtalk.Api.Infrastructure;
-using Cloudtalk.Api.Products;
 
 namespace Cloudtalk.Api.Reviews;
 
@@ -15,7 +14,8 @@ public static class ReviewRules
     private const string RatingRule = "expected a whole number from 1 to 5.";
 
     /// <summary>
-    /// Reads and validates a review body (see <see cref="ProductRules.Parse"/> for create/update semantics).
+    /// Reads and validates a review body. On create every required field must be there; on update a field left
+    /// out keeps its value, an optional one sent as null is cleared, a required one sent as null is an error.
     /// Whether the product exists, and on update whether <c>productId</c> is unchanged, is checked by the
     /// repository, inside the write's transaction.
     /// </summary>
@@ -31,7 +31,7 @@ public static class ReviewRules
             default, default, default,
             default, default);
 
-        if (ProductRules.RequireValue(productId.State, "productId", creating, errors))
+        if (errors.HasValueToCheck(productId.State, "productId", required: creating))
         {
             if (productId.Value <= 0)
             {
@@ -41,7 +41,7 @@ public static class ReviewRules
             input = input with { ProductId = Optional.Of(productId.Value) };
         }
 
-        if (ProductRules.RequireValue(firstName.State, "firstName", creating, errors))
+        if (errors.HasValueToCheck(firstName.State, "firstName", required: creating))
         {
             var trimmed = firstName.Value.Trim();
             if (trimmed.Characters() is < 1 or > NameMaxLength)
@@ -81,7 +81,7 @@ public static class ReviewRules
             input = input with { ReviewText = Optional.Of<string?>(reviewText.Value) };
         }
 
-        if (ProductRules.RequireValue(rating.State, "rating", creating, errors))
+        if (errors.HasValueToCheck(rating.State, "rating", required: creating))
         {
             if (rating.Value is < MinRating or > MaxRating)
             {

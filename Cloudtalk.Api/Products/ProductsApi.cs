@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Paging;
 using Cloudtalk.Api.Reviews;
@@ -81,8 +82,8 @@ public static class ProductsApi
     }
 
     public static async Task<Results<Ok<PagedList<ProductResponse>>, ValidationProblem>> ListProducts(
-        [FromQuery, System.ComponentModel.Description(PageRequest.PageDescription)] string? page,
-        [FromQuery, System.ComponentModel.Description(PageRequest.LimitDescription)] string? limit,
+        [FromQuery, Description(PageRequest.PageDescription)] string? page,
+        [FromQuery, Description(PageRequest.LimitDescription)] string? limit,
         ProductRepository products, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
@@ -137,8 +138,8 @@ public static class ProductsApi
 
     public static async Task<Results<Ok<PagedList<ReviewResponse>>, ValidationProblem, ProblemHttpResult>> ListProductReviews(
         long id,
-        [FromQuery, System.ComponentModel.Description(PageRequest.PageDescription)] string? page,
-        [FromQuery, System.ComponentModel.Description(PageRequest.LimitDescription)] string? limit,
+        [FromQuery, Description(PageRequest.PageDescription)] string? page,
+        [FromQuery, Description(PageRequest.LimitDescription)] string? limit,
         ReviewRepository reviews, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();

@@ -1,4 +1,6 @@
 using Cloudtalk.Api.Infrastructure;
+using Cloudtalk.Api.Products;
+using Cloudtalk.Api.Reviews;
 using Cloudtalk.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -8,6 +10,11 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseApiErrorHandling();
 app.MapDefaultEndpoints();
+app.MapApiOpenApi();
+
+app.MapProductsApi();
+app.MapReviewsApi();
 
 app.Run();

@@ -1,0 +1,114 @@
+using System.Globalization;
+using Cloudtalk.Api.Infrastructure;
+using Cloudtalk.Api.Paging;
+using Cloudtalk.Common.Caching;
+using Microsoft.EntityFrameworkCore;
+
+namespace Cloudtalk.Api.Products;
+
+/// <summary>
+/// Products in PostgreSQL, read through the cache. Writes commit first and invalidate afterwards
+/// (see <see cref="CacheAside"/> for why that order cannot leave a stale entry behind).
+/// </summary>
+public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimeProvider time)
+{
+    public Task<ProductResponse?> GetAsync(long id, CancellationToken cancellationToken) =>
+        cache.WithCache(ProductCacheScopes.Item(id), "item", async ct =>
+        {
+            var product = await db.Products.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
+            return product is null ? null : ProductResponse.From(product);
+        }, cancellationToken);
+
+    public async Task<PagedList<ProductResponse>> ListAsync(PageRequest page, CancellationToken cancellationToken)
+    {
+        var list = await cache.WithCache(ProductCacheScopes.List, PageEntry(page), async ct =>
+        {
+            var products = await db.Products.AsNoTracking().OrderBy(p => p.Id).ToPagedListAsync(page, ct);
+            return products.Map(ProductResponse.From);
+        }, cancellationToken);
+        return list!;
+    }
+
+    public async Task<ProductResponse> CreateAsync(ProductInput input, CancellationToken cancellationToken)
+    {
+        var now = time.UtcNow();
+        var product = new Product
+        {
+            Name = input.Name.Value,
+            Description = input.Description.Or(null),
+            Price = input.Price.Value,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Products.Add(product);
+        await db.SaveChangesAsync(cancellationToken);
+
+        await cache.InvalidateAsync(ProductCacheScopes.List);
+        return ProductResponse.From(product);
+    }
+
+    /// <summary>Applies the fields that were sent; null if there is no such product.</summary>
+    public async Task<ProductResponse?> UpdateAsync(long id, ProductInput input, CancellationToken cancellationToken)
+    {
+        var strategy = db.Database.CreateExecutionStrategy();
+        var updated = await strategy.ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // Row lock: concurrent PUTs of one product apply one after the other, none loses the other's fields.
+            var product = (await db.Products
+                .FromSql($"SELECT * FROM products WHERE id = {id} FOR UPDATE")
+                .ToListAsync(ct)).SingleOrDefault();
+            if (product is null)
+            {
+                return null;
+            }
+
+            product.Name = input.Name.Or(product.Name);
+            product.Description = input.Description.Or(product.Description);
+            product.Price = input.Price.Or(product.Price);
+            product.UpdatedAt = time.UtcNow();
+            await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
+            return ProductResponse.From(product);
+        }, cancellationToken);
+
+        if (updated is not null)
+        {
+            await cache.InvalidateAsync(ProductCacheScopes.Item(id), ProductCacheScopes.List);
+        }
+
+        return updated;
+    }
+
+    /// <summary>Deletes the product and, through the foreign key's ON DELETE CASCADE, its reviews.</summary>
+    public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
+    {
+        var strategy = db.Database.CreateExecutionStrategy();
+        var deleted = await strategy.ExecuteAsync(async ct =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // Row count, not a read-then-delete: of concurrent deletes exactly one sees 1.
+            var rows = await db.Products.Where(p => p.Id == id).ExecuteDeleteAsync(ct);
+            if (rows == 0)
+            {
+                return false;
+            }
+
+            // OUTBOX (issue 4): enqueue product-deleted for `id` here, inside this transaction.
+            await transaction.CommitAsync(ct);
+            return true;
+        }, cancellationToken);
+
+        if (deleted)
+        {
+            await cache.InvalidateAsync(
+                ProductCacheScopes.Item(id), ProductCacheScopes.List, ProductCacheScopes.Reviews(id));
+        }
+
+        return deleted;
+    }
+
+    internal static string PageEntry(PageRequest page) =>
+        string.Create(CultureInfo.InvariantCulture, $"page={page.Page}:limit={page.Limit}");
+}

@@ -1,0 +1,30 @@
+using Cloudtalk.Api.Products;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Cloudtalk.Api.Reviews;
+
+public sealed class ReviewEntityConfiguration : IEntityTypeConfiguration<Review>
+{
+    public void Configure(EntityTypeBuilder<Review> builder)
+    {
+        builder.ToTable("reviews", table => table.HasCheckConstraint("ck_reviews_rating", "rating BETWEEN 1 AND 5"));
+        builder.HasKey(review => review.Id);
+        builder.Property(review => review.Id).UseIdentityAlwaysColumn();
+        builder.Property(review => review.FirstName).HasMaxLength(ReviewRules.NameMaxLength);
+        builder.Property(review => review.LastName).HasMaxLength(ReviewRules.NameMaxLength);
+        builder.Property(review => review.ReviewText).HasMaxLength(ReviewRules.TextMaxLength);
+
+        // The database enforces "a review never outlives its product": the FK rejects a review of a
+        // deleted product, and deleting a product deletes its reviews in the same statement.
+        builder.HasOne<Product>()
+            .WithMany(product => product.Reviews)
+            .HasForeignKey(review => review.ProductId)
+            .OnDelete(DeleteBehavior.Cascade);
+
+        // Serves a product's review page, newest first, and the FK's cascade lookups.
+        builder.HasIndex(review => new { review.ProductId, review.CreatedAt, review.Id })
+            .IsDescending(false, true, true)
+            .HasDatabaseName("ix_reviews_product_id_created_at_id");
+    }
+}

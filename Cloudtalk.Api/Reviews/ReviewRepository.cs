@@ -1,0 +1,165 @@
+using Cloudtalk.Api.Infrastructure;
+using Cloudtalk.Api.Paging;
+using Cloudtalk.Api.Products;
+using Cloudtalk.Common.Caching;
+using Microsoft.EntityFrameworkCore;
+
+namespace Cloudtalk.Api.Reviews;
+
+/// <summary>
+/// Reviews in PostgreSQL. Every write runs in one explicit transaction, the place where the integration
+/// event will be enqueued (outbox, issue 4) so that the change and its event commit together; the cache is
+/// invalidated after the commit.
+/// </summary>
+public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProvider time)
+{
+    public async Task<ReviewResponse?> GetAsync(long id, CancellationToken cancellationToken) =>
+        await db.Reviews.AsNoTracking().Where(r => r.Id == id).Select(r => ReviewResponse.From(r))
+            .FirstOrDefaultAsync(cancellationToken);
+
+    /// <summary>A page of the product's reviews, newest first; null if there is no such product.</summary>
+    public Task<PagedList<ReviewResponse>?> ListForProductAsync(
+        long productId, PageRequest page, CancellationToken cancellationToken) =>
+        cache.WithCache(ProductCacheScopes.Reviews(productId), ProductRepository.PageEntry(page), async ct =>
+        {
+            if (!await db.Products.AnyAsync(p => p.Id == productId, ct))
+            {
+                return null;
+            }
+
+            var reviews = await db.Reviews.AsNoTracking()
+                .Where(r => r.ProductId == productId)
+                .OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.Id)
+                .ToPagedListAsync(page, ct);
+            return reviews.Map(ReviewResponse.From);
+        }, cancellationToken);
+
+    public async Task<ReviewWriteResult> CreateAsync(ReviewInput input, CancellationToken cancellationToken)
+    {
+        var productId = input.ProductId.Value;
+        ReviewWriteResult result;
+        try
+        {
+            result = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+            {
+                db.ChangeTracker.Clear();
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                // KEY SHARE lock: the product cannot be deleted until this review is committed (the delete then
+                // takes the review with it), and an already deleted product is a clean "not found".
+                var product = await db.Database
+                    .SqlQuery<long>($"SELECT id AS \"Value\" FROM products WHERE id = {productId} FOR KEY SHARE")
+                    .ToListAsync(ct);
+                if (product.Count == 0)
+                {
+                    return new ReviewWriteResult(ReviewWriteStatus.ProductNotFound);
+                }
+
+                var now = time.UtcNow();
+                var review = new Review
+                {
+                    ProductId = productId,
+                    FirstName = input.FirstName.Value,
+                    LastName = input.LastName.Or(null),
+                    ReviewText = input.ReviewText.Or(null),
+                    Rating = input.Rating.Value,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                };
+                db.Reviews.Add(review);
+                await db.SaveChangesAsync(ct);
+
+                // OUTBOX (issue 4): enqueue review-created (review.Id, productId, review.Rating) here.
+                await transaction.CommitAsync(ct);
+                return new ReviewWriteResult(ReviewWriteStatus.Done, ReviewResponse.From(review));
+            }, cancellationToken);
+        }
+        catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
+        {
+            // Backstop for the lock above: the database's foreign key has the last word.
+            db.ChangeTracker.Clear();
+            return new ReviewWriteResult(ReviewWriteStatus.ProductNotFound);
+        }
+
+        if (result.Status == ReviewWriteStatus.Done)
+        {
+            await cache.InvalidateAsync(ProductCacheScopes.Reviews(productId));
+        }
+
+        return result;
+    }
+
+    /// <summary>Applies the fields that were sent; a different <c>productId</c> is refused.</summary>
+    public async Task<ReviewWriteResult> UpdateAsync(long id, ReviewInput input, CancellationToken cancellationToken)
+    {
+        long productId = 0;
+        var result = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // Row lock: concurrent writes of one review apply one after the other, each knowing the rating before it.
+            var review = (await db.Reviews
+                .FromSql($"SELECT * FROM reviews WHERE id = {id} FOR UPDATE")
+                .ToListAsync(ct)).SingleOrDefault();
+            if (review is null)
+            {
+                return new ReviewWriteResult(ReviewWriteStatus.ReviewNotFound);
+            }
+
+            if (input.ProductId.HasValue && input.ProductId.Value != review.ProductId)
+            {
+                return new ReviewWriteResult(ReviewWriteStatus.ProductIdChanged);
+            }
+
+            productId = review.ProductId;
+            var previousRating = review.Rating;
+            review.FirstName = input.FirstName.Or(review.FirstName);
+            review.LastName = input.LastName.Or(review.LastName);
+            review.ReviewText = input.ReviewText.Or(review.ReviewText);
+            review.Rating = input.Rating.Or(review.Rating);
+            review.UpdatedAt = time.UtcNow();
+            await db.SaveChangesAsync(ct);
+
+            // OUTBOX (issue 4): enqueue review-updated (review.Id, review.ProductId, review.Rating, previousRating) here.
+            await transaction.CommitAsync(ct);
+            return new ReviewWriteResult(ReviewWriteStatus.Done, ReviewResponse.From(review));
+        }, cancellationToken);
+
+        if (result.Status == ReviewWriteStatus.Done)
+        {
+            await cache.InvalidateAsync(ProductCacheScopes.Reviews(productId));
+        }
+
+        return result;
+    }
+
+    public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
+    {
+        var deleted = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            db.ChangeTracker.Clear();
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // Of concurrent deletes, the first locks the row; the others wait, then find it gone (404).
+            var review = (await db.Reviews
+                .FromSql($"SELECT * FROM reviews WHERE id = {id} FOR UPDATE")
+                .ToListAsync(ct)).SingleOrDefault();
+            if (review is null)
+            {
+                return null;
+            }
+
+            db.Reviews.Remove(review);
+            await db.SaveChangesAsync(ct);
+
+            // OUTBOX (issue 4): enqueue review-deleted (review.Id, review.ProductId, review.Rating) here.
+            await transaction.CommitAsync(ct);
+            return review;
+        }, cancellationToken);
+
+        if (deleted is not null)
+        {
+            await cache.InvalidateAsync(ProductCacheScopes.Reviews(deleted.ProductId));
+        }
+
+        return deleted is not null;
+    }
+}

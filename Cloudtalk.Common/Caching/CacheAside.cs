@@ -1,0 +1,269 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Cloudtalk.Common.Caching;
+
+/// <summary>
+/// Cache-aside over Redis with versioned scopes: <see cref="WithCache{T}"/> answers from Redis when it can,
+/// otherwise from the loader (the database), and <see cref="InvalidateAsync"/> makes every entry of a scope
+/// unreachable at once.
+/// </summary>
+/// <remarks>
+/// <para><b>Keys.</b> Every entry belongs to a <see cref="CacheScope"/> with a version counter in Redis, and
+/// there is one global epoch counter. An entry lives at <c>{prefix}:{epoch}:{version}:{scope}:{entry}</c>
+/// with a time to live. Invalidating a scope increments its version (an INCR, never a scan or delete):
+/// the old entries are no longer addressed and expire by themselves.</para>
+/// <para><b>Reads.</b> One Lua script returns the epoch, the scope's version and, if present, the entry:
+/// one round trip per hit. On a miss the loader runs and its result is stored by a second script that
+/// writes only if the epoch and the version are still the ones the read saw. A writer commits to the
+/// database first and invalidates afterwards, so a value loaded before a write is either refused by
+/// that check or stored under a version nobody reads any more: a racing invalidation is never undone.</para>
+/// <para><b>Single flight.</b> Concurrent misses for the same versioned key in one process share one
+/// loader call, so they reach the database once. The flight key includes the version, so a read that
+/// starts after an invalidation never joins a load that started before it.</para>
+/// <para><b>Redis down or slow.</b> Every Redis call is bounded by <see cref="CacheOptions.OperationTimeout"/>.
+/// A failure opens a circuit for <see cref="CacheOptions.BreakDuration"/> (Redis is skipped, the loader
+/// answers), logs one warning (without connection details) and closes by itself.</para>
+/// <para><b>Missed invalidations.</b> An invalidation that cannot reach Redis (failed, or skipped by the open
+/// circuit) is remembered. On the next successful contact the global epoch is incremented
+/// <i>before</i> anything is read from or written to the cache again, so an entry that went stale during the
+/// outage can never resurface. A new process starts in that state too: its first contact bumps the epoch,
+/// which covers the invalidations a crashed replica may have missed. Limitation: a replica that saw no
+/// failure itself does not know about another replica's missed invalidations until that replica bumps
+/// the epoch (on its first contact after the outage); with one replica, or an outage seen by all, this
+/// does not arise.</para>
+/// </remarks>
+public sealed partial class CacheAside
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly CacheOptions _options;
+    private readonly ILogger<CacheAside> _logger;
+    private readonly RedisCircuit _circuit;
+    private readonly ConcurrentDictionary<string, object> _flights = new(StringComparer.Ordinal);
+    private readonly RedisKey _epochKey;
+
+    // Starts at 1: a fresh process assumes it missed invalidations and bumps the epoch on first contact.
+    private long _missedInvalidations = 1;
+
+    // Bumped on every invalidation in this process; keys single flights while Redis cannot tell versions.
+    private long _localGeneration;
+
+    /// <summary>Creates the helper over the service's Redis connection.</summary>
+    public CacheAside(IConnectionMultiplexer redis, IOptions<CacheOptions> options, ILogger<CacheAside> logger)
+    {
+        _redis = redis;
+        _options = options.Value;
+        _logger = logger;
+        _circuit = new RedisCircuit(_options.BreakDuration);
+        _epochKey = $"{_options.KeyPrefix}:epoch";
+    }
+
+    /// <summary>
+    /// The cached value of <paramref name="entry"/> in <paramref name="scope"/>, or the loader's answer,
+    /// which is then cached unless it is null (a null, e.g. "not found", is never cached).
+    /// </summary>
+    /// <param name="scope">The scope whose invalidation must drop this entry.</param>
+    /// <param name="entry">The entry's name within the scope (for example <c>page=1:limit=100</c>).</param>
+    /// <param name="load">Reads the value from the source of truth. It runs once per flight, not per caller,
+    /// and is not cancelled when one caller gives up.</param>
+    /// <param name="cancellationToken">Stops this caller's wait.</param>
+    public async Task<T?> WithCache<T>(
+        CacheScope scope, string entry, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
+        where T : class
+    {
+        var suffix = $"{scope.Name}:{entry}";
+        var versionKey = VersionKey(scope);
+        var lookup = await LookupAsync(versionKey, suffix);
+        if (lookup.Value is { } cached && TryDeserialize<T>(cached, out var hit))
+        {
+            return hit;
+        }
+
+        var flightKey = lookup.Available
+            ? $"{lookup.Epoch}:{lookup.Version}:{suffix}"
+            : $"local:{Interlocked.Read(ref _localGeneration)}:{suffix}";
+
+        var flight = (Lazy<Task<T?>>)_flights.GetOrAdd(flightKey, _ => new Lazy<Task<T?>>(async () =>
+        {
+            var value = await load(CancellationToken.None);
+            if (value is not null && lookup.Available)
+            {
+                await StoreAsync(versionKey, suffix, lookup, JsonSerializer.Serialize(value, Json));
+            }
+
+            return value;
+        }));
+
+        // A finished flight leaves the table whoever waited for it (even if every caller gave up).
+        _ = flight.Value.ContinueWith(
+            _ => _flights.TryRemove(new KeyValuePair<string, object>(flightKey, flight)),
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return await flight.Value.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes every entry of the given scopes unreachable. Call it after the database transaction committed.
+    /// It never throws: if Redis cannot be reached the invalidation is remembered and the whole cache is
+    /// retired (epoch bump) on the next contact.
+    /// </summary>
+    public async Task InvalidateAsync(params IReadOnlyCollection<CacheScope> scopes)
+    {
+        Interlocked.Increment(ref _localGeneration);
+        if (scopes.Count == 0)
+        {
+            return;
+        }
+
+        if (await EnsureUsableAsync())
+        {
+            try
+            {
+                var keys = scopes.Select(VersionKey).ToArray();
+                await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAll, keys)
+                    .WaitAsync(_options.OperationTimeout);
+                return;
+            }
+            catch (Exception exception)
+            {
+                Trip(exception);
+            }
+        }
+
+        Interlocked.Increment(ref _missedInvalidations);
+        LogMissedInvalidation(_logger, string.Join(", ", scopes));
+    }
+
+    /// <summary>
+    /// Bumps the epoch now if this process may have missed invalidations (it always may at startup),
+    /// instead of on the first cache call. Never throws; if Redis is unreachable the bump stays pending.
+    /// </summary>
+    public Task RetireMissedInvalidationsAsync() => EnsureUsableAsync();
+
+    private RedisKey VersionKey(CacheScope scope) => $"{_options.KeyPrefix}:version:{scope.Name}";
+
+    private async Task<Lookup> LookupAsync(RedisKey versionKey, string suffix)
+    {
+        if (!await EnsureUsableAsync())
+        {
+            return Lookup.Unavailable;
+        }
+
+        try
+        {
+            var result = await _redis.GetDatabase()
+                .ScriptEvaluateAsync(CacheScripts.Read, [_epochKey, versionKey], [_options.KeyPrefix, suffix])
+                .WaitAsync(_options.OperationTimeout);
+            var parts = (RedisResult[])result!;
+            return new Lookup(true, (string)parts[0]!, (string)parts[1]!, parts.Length > 2 ? (string?)parts[2] : null);
+        }
+        catch (Exception exception)
+        {
+            Trip(exception);
+            return Lookup.Unavailable;
+        }
+    }
+
+    private async Task StoreAsync(RedisKey versionKey, string suffix, Lookup seen, string value)
+    {
+        if (!await EnsureUsableAsync())
+        {
+            return;
+        }
+
+        try
+        {
+            var ttl = ((long)_options.TimeToLive.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+            await _redis.GetDatabase()
+                .ScriptEvaluateAsync(CacheScripts.StoreIfCurrent, [_epochKey, versionKey],
+                    [seen.Epoch, seen.Version, _options.KeyPrefix, suffix, value, ttl])
+                .WaitAsync(_options.OperationTimeout);
+        }
+        catch (Exception exception)
+        {
+            Trip(exception);
+        }
+    }
+
+    /// <summary>
+    /// False while the circuit is open or Redis is disconnected. Otherwise first retires the cache (epoch bump)
+    /// if invalidations were missed, so nothing stale is ever read after an outage.
+    /// </summary>
+    private async Task<bool> EnsureUsableAsync()
+    {
+        if (_circuit.IsOpen)
+        {
+            return false;
+        }
+
+        if (!_redis.IsConnected)
+        {
+            Trip(new RedisConnectionException(ConnectionFailureType.UnableToConnect, "not connected"));
+            return false;
+        }
+
+        var missed = Interlocked.Read(ref _missedInvalidations);
+        if (missed == 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            var epoch = await _redis.GetDatabase().StringIncrementAsync(_epochKey).WaitAsync(_options.OperationTimeout);
+            // Only clear what this bump covered: a failure recorded meanwhile keeps the flag set.
+            Interlocked.CompareExchange(ref _missedInvalidations, 0, missed);
+            LogEpochBumped(_logger, epoch);
+            return true;
+        }
+        catch (Exception exception)
+        {
+            Trip(exception);
+            return false;
+        }
+    }
+
+    private void Trip(Exception exception)
+    {
+        if (_circuit.Trip())
+        {
+            // The exception's type and message only: StackExchange.Redis never puts the password in them.
+            LogRedisUnavailable(_logger, exception.GetType().Name, exception.Message, _options.BreakDuration.TotalSeconds);
+        }
+    }
+
+    private static bool TryDeserialize<T>(string json, out T? value)
+    {
+        try
+        {
+            value = JsonSerializer.Deserialize<T>(json, Json);
+            return value is not null;
+        }
+        catch (JsonException)
+        {
+            value = default;
+            return false;
+        }
+    }
+
+    private readonly record struct Lookup(bool Available, string Epoch, string Version, string? Value)
+    {
+        public static readonly Lookup Unavailable = new(false, "", "", null);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Redis unavailable ({ErrorType}: {ErrorMessage}); answering from the database, next attempt in {Seconds} s")]
+    private static partial void LogRedisUnavailable(ILogger logger, string errorType, string errorMessage, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Cache invalidation of {Scopes} could not reach Redis; the cache epoch will be bumped on the next contact")]
+    private static partial void LogMissedInvalidation(ILogger logger, string scopes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cache epoch bumped to {Epoch}: entries older than now are retired")]
+    private static partial void LogEpochBumped(ILogger logger, long epoch);
+}

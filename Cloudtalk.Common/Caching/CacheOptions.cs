@@ -1,0 +1,20 @@
+namespace Cloudtalk.Common.Caching;
+
+/// <summary>Settings of <see cref="CacheAside"/>, bound from the <c>Caching</c> configuration section.</summary>
+public sealed class CacheOptions
+{
+    /// <summary>The configuration section the options are bound from.</summary>
+    public const string SectionName = "Caching";
+
+    /// <summary>Starts every Redis key of this service, so services can share one Redis.</summary>
+    public string KeyPrefix { get; set; } = "cloudtalk";
+
+    /// <summary>How long an entry lives at most; invalidation usually ends it sooner.</summary>
+    public TimeSpan TimeToLive { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The longest a request waits for one Redis call before answering from the database.</summary>
+    public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>After a failed Redis call, Redis is left alone this long (requests go straight to the database).</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(2);
+}

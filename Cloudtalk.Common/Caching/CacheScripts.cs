@@ -1,0 +1,44 @@
+namespace Cloudtalk.Common.Caching;
+
+/// <summary>
+/// The Lua scripts of <see cref="CacheAside"/>. Each runs atomically in Redis, which is what makes the
+/// versioned keys safe: a version cannot change between reading it and using it.
+/// KEYS[1] is the epoch key, KEYS[2] the scope's version key; entry keys are built inside the scripts
+/// (a single Redis node is assumed, not a cluster).
+/// </summary>
+internal static class CacheScripts
+{
+    /// <summary>ARGV: prefix, suffix. Returns { epoch, version } on a miss, { epoch, version, value } on a hit.</summary>
+    public const string Read = """
+        local epoch = redis.call('GET', KEYS[1]) or '0'
+        local version = redis.call('GET', KEYS[2]) or '0'
+        local value = redis.call('GET', ARGV[1] .. ':' .. epoch .. ':' .. version .. ':' .. ARGV[2])
+        if value then
+          return { epoch, version, value }
+        end
+        return { epoch, version }
+        """;
+
+    /// <summary>
+    /// ARGV: epoch and version seen by the read, prefix, suffix, value, time to live in ms.
+    /// Writes only if neither counter moved since the read, so a value read from the database before an
+    /// invalidation can never be stored after it. Returns 1 when stored.
+    /// </summary>
+    public const string StoreIfCurrent = """
+        local epoch = redis.call('GET', KEYS[1]) or '0'
+        local version = redis.call('GET', KEYS[2]) or '0'
+        if epoch ~= ARGV[1] or version ~= ARGV[2] then
+          return 0
+        end
+        redis.call('SET', ARGV[3] .. ':' .. epoch .. ':' .. version .. ':' .. ARGV[4], ARGV[5], 'PX', ARGV[6])
+        return 1
+        """;
+
+    /// <summary>Increments every key given (scope versions), in one round trip.</summary>
+    public const string IncrementAll = """
+        for _, key in ipairs(KEYS) do
+          redis.call('INCR', key)
+        end
+        return #KEYS
+        """;
+}

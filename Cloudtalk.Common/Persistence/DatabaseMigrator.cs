@@ -1,0 +1,39 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Cloudtalk.Common.Persistence;
+
+/// <summary>
+/// Applies the pending EF Core migrations of <typeparamref name="TContext"/> when the service starts.
+/// </summary>
+/// <remarks>
+/// Hosted services registered by the application start before Kestrel does, so no request is served
+/// against an old schema. Several replicas starting at once are safe: since EF Core 9,
+/// <c>Database.MigrateAsync()</c> first takes an exclusive database lock (<c>IHistoryRepository.AcquireDatabaseLockAsync</c>;
+/// the Npgsql provider runs <c>LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE</c> in the migration's
+/// transaction, and creates the history table concurrency-safely), so one replica migrates while the others
+/// wait, then re-read the history and find nothing left to apply.
+/// </remarks>
+/// <typeparam name="TContext">The context whose migrations are applied.</typeparam>
+public sealed partial class DatabaseMigrator<TContext>(
+    IServiceScopeFactory scopes, ILogger<DatabaseMigrator<TContext>> logger) : IHostedService
+    where TContext : DbContext
+{
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var context = scope.ServiceProvider.GetRequiredService<TContext>();
+        var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+        await context.Database.MigrateAsync(cancellationToken);
+        LogMigrated(logger, typeof(TContext).Name, pending.Count);
+    }
+
+    /// <inheritdoc />
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Context}: database migrated ({Pending} migration(s) were pending)")]
+    private static partial void LogMigrated(ILogger logger, string context, int pending);
+}

@@ -75,13 +75,14 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
                 return;
             }
 
+            // A review seen for the first time contributed nothing so far.
+            var before = review?.Contribution;
             if (review is null)
             {
                 review = new ReviewRating { ReviewId = reviewId, ProductId = aggregate.ProductId };
                 db.ReviewRatings.Add(review);
             }
 
-            var before = review.Contribution;
             review.Apply(rating, deleted, version);
             if (aggregate.Replace(before, review.Contribution))
             {

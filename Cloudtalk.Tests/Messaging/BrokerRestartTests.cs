@@ -23,7 +23,7 @@ public sealed class BrokerRestartTests(CloudtalkAppFixture fixture)
     [Fact]
     public async Task The_relay_and_the_consumer_resume_after_a_broker_restart()
     {
-        var database = await RatingDatabase.OpenAsync(fixture);
+        var database = await RatingDatabase.OpenAsync(fixture.App);
         // A durable queue of the test's own keeps rating-updated while the test's connection is down with the broker.
         var watchQueue = "test.rating-updated." + Guid.NewGuid().ToString("N")[..12];
         await WithChannelAsync(async channel =>
@@ -106,7 +106,7 @@ public sealed class BrokerRestartTests(CloudtalkAppFixture fixture)
 
     private async Task WithChannelAsync(Func<IChannel, Task> action)
     {
-        await using var connection = await TestBus.ConnectAsync(fixture);
+        await using var connection = await TestBus.ConnectAsync(fixture.App);
         await using var channel = await connection.CreateChannelAsync();
         await action(channel);
         await connection.CloseAsync();
@@ -115,7 +115,7 @@ public sealed class BrokerRestartTests(CloudtalkAppFixture fixture)
     private async Task PublishAsync<TEvent>(TEvent @event)
         where TEvent : IIntegrationEvent
     {
-        await using var connection = await TestBus.ConnectAsync(fixture);
+        await using var connection = await TestBus.ConnectAsync(fixture.App);
         await using var channel = await connection.CreateChannelAsync(new CreateChannelOptions(
             publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         var properties = new BasicProperties
@@ -137,7 +137,7 @@ public sealed class BrokerRestartTests(CloudtalkAppFixture fixture)
         {
             try
             {
-                await using var connection = await TestBus.ConnectAsync(fixture);
+                await using var connection = await TestBus.ConnectAsync(fixture.App);
                 await using var channel = await connection.CreateChannelAsync();
                 while (await channel.BasicGetAsync(queue, autoAck: true) is { } result)
                 {

@@ -35,16 +35,16 @@ public sealed class TestBus : IAsyncDisposable
 
     public IConnection Connection => _connection;
 
-    public static async Task<IConnection> ConnectAsync(CloudtalkAppFixture fixture)
+    public static async Task<IConnection> ConnectAsync(CloudtalkApp app)
     {
-        var uri = await fixture.App.GetConnectionStringAsync("messaging");
+        var uri = await app.GetConnectionStringAsync("messaging");
         var factory = new ConnectionFactory { Uri = new Uri(uri), AutomaticRecoveryEnabled = false };
         return await factory.CreateConnectionAsync();
     }
 
-    public static async Task<TestBus> StartAsync(CloudtalkAppFixture fixture)
+    public static async Task<TestBus> StartAsync(CloudtalkApp app)
     {
-        var connection = await ConnectAsync(fixture);
+        var connection = await ConnectAsync(app);
         var publishChannel = await connection.CreateChannelAsync(new CreateChannelOptions(
             publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
         await MessagingTopology.DeclareAsync(publishChannel);

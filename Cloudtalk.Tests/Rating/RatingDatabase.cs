@@ -6,8 +6,8 @@ namespace Cloudtalk.Tests.Rating;
 /// <summary>Reads (and, to stage a crash's leftovers, writes) Rating's own database.</summary>
 public sealed class RatingDatabase(string connectionString)
 {
-    public static async Task<RatingDatabase> OpenAsync(CloudtalkAppFixture fixture) =>
-        new(await fixture.App.GetConnectionStringAsync("ratingdb"));
+    public static async Task<RatingDatabase> OpenAsync(CloudtalkApp app) =>
+        new(await app.GetConnectionStringAsync("ratingdb"));
 
     public async Task<T?> ScalarAsync<T>(string sql, params object[] parameters)
     {

@@ -15,7 +15,7 @@ public sealed class RatingPipelineTests(CloudtalkAppFixture fixture) : IAsyncLif
 {
     private TestBus _bus = null!;
 
-    public async Task InitializeAsync() => _bus = await TestBus.StartAsync(fixture);
+    public async Task InitializeAsync() => _bus = await TestBus.StartAsync(fixture.App);
 
     public async Task DisposeAsync() => await _bus.DisposeAsync();
 
@@ -83,9 +83,9 @@ public sealed class RatingPipelineTests(CloudtalkAppFixture fixture) : IAsyncLif
         await _bus.PublishAsync(new ReviewCreated(sentinel, product, 3, 1));
         var final = await _bus.WaitForRatingAsync(product, 3, 4.0);
 
-        // Three changes, three versions: the duplicates made none.
-        Assert.Equal(3, final.Version);
-        Assert.Equal([1L, 2L, 3L], _bus.ReceivedFor(product).Select(received => received.Event.Version).Distinct().Order());
+        // Four changes (two creates, an update, the sentinel), four versions: the duplicates made none.
+        Assert.Equal(4, final.Version);
+        Assert.Equal([1L, 2L, 3L, 4L], _bus.ReceivedFor(product).Select(received => received.Event.Version).Distinct().Order());
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public sealed class RatingPipelineTests(CloudtalkAppFixture fixture) : IAsyncLif
     [Fact]
     public async Task Product_deleted_clears_the_state_and_late_review_events_do_not_bring_it_back()
     {
-        var database = await RatingDatabase.OpenAsync(fixture);
+        var database = await RatingDatabase.OpenAsync(fixture.App);
         var product = TestIds.Next();
         var (first, second) = (TestIds.Next(), TestIds.Next());
         await _bus.PublishAsync(new ReviewCreated(first, product, 4, 1));
@@ -199,7 +199,7 @@ public sealed class RatingPipelineTests(CloudtalkAppFixture fixture) : IAsyncLif
     [Fact]
     public async Task Every_processed_event_is_recorded_and_every_outbox_row_is_marked_sent()
     {
-        var database = await RatingDatabase.OpenAsync(fixture);
+        var database = await RatingDatabase.OpenAsync(fixture.App);
         var product = TestIds.Next();
         var eventId = await _bus.PublishAsync(new ReviewCreated(TestIds.Next(), product, 5, 1));
         await _bus.WaitForRatingAsync(product, 1, 5.0);

@@ -69,6 +69,13 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
             }
 
             var review = await db.ReviewRatings.SingleOrDefaultAsync(candidate => candidate.ReviewId == reviewId, token);
+            if (review is not null && review.ProductId != productId)
+            {
+                // A review never moves to another product: applying this would corrupt two aggregates.
+                throw new UnprocessableEventException(
+                    $"{metadata.EventName} {metadata.EventId} puts review {reviewId} under product {productId}, but it belongs to product {review.ProductId}.");
+            }
+
             if (review is not null && !review.IsOlderThan(version))
             {
                 LogIgnored(logger, metadata.EventName, metadata.EventId, "a newer version of its review is already applied");

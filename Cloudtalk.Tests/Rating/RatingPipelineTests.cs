@@ -169,6 +169,24 @@ public sealed class RatingPipelineTests(CloudtalkAppFixture fixture) : IAsyncLif
     }
 
     [Fact]
+    public async Task An_event_that_moves_a_review_to_another_product_is_dead_lettered()
+    {
+        var (product, other, review) = (TestIds.Next(), TestIds.Next(), TestIds.Next());
+        await _bus.PublishAsync(new ReviewCreated(review, product, 4, 1));
+        await _bus.WaitForRatingAsync(product, 1, 4.0);
+
+        var moved = await _bus.PublishAsync(new ReviewUpdated(review, other, 1, 4, 2));
+        var queue = MessagingTopology.DeadLetterQueueOf(MessagingTopology.RatingReviewEventsQueue);
+        Assert.NotNull(await _bus.FindOnQueueAsync(queue, moved.ToString()));
+
+        // Neither product changed.
+        await _bus.PublishAsync(new ReviewCreated(TestIds.Next(), product, 2, 1));
+        var final = await _bus.WaitForRatingAsync(product, 2, 3.0);
+        Assert.Equal(2, final.Version);
+        Assert.Null(_bus.LatestFor(other));
+    }
+
+    [Fact]
     public async Task Product_deleted_clears_the_state_and_late_review_events_do_not_bring_it_back()
     {
         var database = await RatingDatabase.OpenAsync(fixture.App);

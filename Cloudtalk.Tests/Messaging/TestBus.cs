@@ -151,6 +151,26 @@ public sealed class TestBus : IAsyncDisposable
         }, result => result is not null, ConvergenceTimeout, () => $"message {messageId} never reached {queue}");
     }
 
+    /// <summary>The message ids on a queue right now (each is put back).</summary>
+    public async Task<IReadOnlyList<string>> MessageIdsOnQueueAsync(string queue)
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        var ids = new List<string>();
+        var tags = new List<ulong>();
+        while (await channel.BasicGetAsync(queue, autoAck: false) is { } result)
+        {
+            ids.Add(result.BasicProperties.MessageId ?? string.Empty);
+            tags.Add(result.DeliveryTag);
+        }
+
+        foreach (var tag in tags)
+        {
+            await channel.BasicNackAsync(tag, multiple: false, requeue: true);
+        }
+
+        return ids;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

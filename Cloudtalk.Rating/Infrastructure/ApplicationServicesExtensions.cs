@@ -26,6 +26,7 @@ public static class ApplicationServicesExtensions
             .AddHandler<ReviewUpdated, RatingProjection>()
             .AddHandler<ReviewDeleted, RatingProjection>()
             .AddHandler<ProductDeleted, RatingProjection>();
+        builder.Services.AddHostedService<ProcessedEventsPurger>();
         return builder;
     }
 }

@@ -10,7 +10,10 @@ using Cloudtalk.Tests.Messaging;
 
 namespace Cloudtalk.Tests.Rating;
 
-/// <summary>Rating crashes with an event committed but not sent; once it starts again its relay sends it.</summary>
+/// <summary>
+/// Rating crashes with an event committed but not sent, and a review event arrives while it is down: once it
+/// starts again its relay sends the first and its consumer applies the second.
+/// </summary>
 [Collection(CloudtalkCollection.Name)]
 public sealed class ServiceRestartTests(CloudtalkAppFixture fixture) : IAsyncLifetime
 {
@@ -51,6 +54,10 @@ public sealed class ServiceRestartTests(CloudtalkAppFixture fixture) : IAsyncLif
                 "INSERT INTO outbox_messages (id, type, routing_key, payload, created_at) VALUES ($1, $2, $2, $3::jsonb, now())",
                 eventId, EventNames.RatingUpdated, JsonSerializer.Serialize(new RatingUpdated(product, 4.25, 4, 9), EventJson.Options));
 
+            // A review event that arrives while no Rating instance runs waits in the durable queue.
+            var waiting = TestIds.Next();
+            await _bus.PublishAsync(new ReviewCreated(TestIds.Next(), waiting, 1, 1));
+
             using (var timeout = new CancellationTokenSource(ResourceTimeout))
             {
                 var started = await commands.ExecuteCommandAsync("rating", KnownResourceCommands.StartCommand, timeout.Token);
@@ -58,6 +65,7 @@ public sealed class ServiceRestartTests(CloudtalkAppFixture fixture) : IAsyncLif
                 await notifications.WaitForResourceHealthyAsync("rating", timeout.Token);
             }
 
+            await _bus.WaitForRatingAsync(waiting, 1, 1.0);
             var delivered = await _bus.WaitForRatingAsync(product, 4, 4.25);
             Assert.Equal(9, delivered.Version);
             Assert.Equal(eventId.ToString(), _bus.ReceivedFor(product)[0].MessageId);

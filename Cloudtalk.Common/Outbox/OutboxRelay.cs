@@ -62,6 +62,7 @@ public sealed partial class OutboxRelay<TContext>(
             catch (Exception exception)
             {
                 failures++;
+                OutboxTelemetry.FailedRounds.Add(1, new KeyValuePair<string, object?>("cloudtalk.context", typeof(TContext).Name));
                 var delay = TimeSpan.FromMilliseconds(Math.Min(
                     settings.MaxRetryDelay.TotalMilliseconds,
                     settings.FirstRetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16))));
@@ -125,6 +126,7 @@ public sealed partial class OutboxRelay<TContext>(
             await transaction.CommitAsync(token);
             if (confirmed.Count > 0)
             {
+                OutboxTelemetry.Relayed.Add(confirmed.Count, new KeyValuePair<string, object?>("cloudtalk.context", typeof(TContext).Name));
                 LogRelayed(logger, confirmed.Count, typeof(TContext).Name);
             }
 

@@ -50,7 +50,8 @@ public sealed class RatingPipelineTests(CloudtalkAppFixture fixture) : IAsyncLif
         await _bus.PublishAsync(new ReviewCreated(TestIds.Next(), product, 3, 1), traceParent: traceParent);
         await _bus.WaitForRatingAsync(product, 1, 3.0);
 
-        var received = Assert.Single(_bus.ReceivedFor(product));
+        // (At least once: a relay retry could repeat it, always with the same properties.)
+        var received = _bus.ReceivedFor(product)[0];
         Assert.True(Guid.TryParse(received.MessageId, out _), $"message-id {received.MessageId} is not a UUID");
         Assert.Equal(EventNames.RatingUpdated, received.Type);
         Assert.Equal("application/json", received.ContentType);
@@ -224,7 +225,7 @@ public sealed class RatingPipelineTests(CloudtalkAppFixture fixture) : IAsyncLif
 
         Assert.Equal(EventNames.ReviewCreated,
             await database.ScalarAsync<string>("SELECT event_name FROM processed_events WHERE event_id = $1", eventId));
-        var received = Assert.Single(_bus.ReceivedFor(product));
+        var received = _bus.ReceivedFor(product)[0];
         await Eventually.WaitAsync(
             () => database.ScalarAsync<bool>("SELECT sent_at IS NOT NULL FROM outbox_messages WHERE id = $1", Guid.Parse(received.MessageId!)),
             sent => sent, TestBus.ConvergenceTimeout, () => $"outbox row {received.MessageId} is not marked sent");

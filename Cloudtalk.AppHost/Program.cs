@@ -1,10 +1,16 @@
 using Cloudtalk.AppHost.Backing;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
 var backing = builder.AddBackingServices();
 
+// Replica counts are settings (e.g. --Replicas:Rating 3): competing consumers must stay exactly right.
+var apiReplicas = builder.Configuration.GetValue("Replicas:Api", 1);
+var ratingReplicas = builder.Configuration.GetValue("Replicas:Rating", 1);
+
 var api = builder.AddProject<Projects.Cloudtalk_Api>("api")
+    .WithReplicas(apiReplicas)
     .WithReference(backing.ApiDatabase).WaitFor(backing.ApiDatabase)
     .WithReference(backing.Cache).WaitFor(backing.Cache)
     .WithReference(backing.Messaging).WaitFor(backing.Messaging)
@@ -13,6 +19,7 @@ var api = builder.AddProject<Projects.Cloudtalk_Api>("api")
     .WithExternalHttpEndpoints();
 
 builder.AddProject<Projects.Cloudtalk_Rating>("rating")
+    .WithReplicas(ratingReplicas)
     .WithReference(backing.RatingDatabase).WaitFor(backing.RatingDatabase)
     .WithReference(backing.Messaging).WaitFor(backing.Messaging)
     .WithHttpHealthCheck("/health");

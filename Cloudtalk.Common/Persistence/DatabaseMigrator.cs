@@ -24,11 +24,24 @@ public sealed partial class DatabaseMigrator<TContext>(
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var context = scope.ServiceProvider.GetRequiredService<TContext>();
-        var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-        await context.Database.MigrateAsync(cancellationToken);
-        LogMigrated(logger, typeof(TContext).Name, pending.Count);
+        // A database that is still starting (or restarting) is waited for, briefly, rather than failing the service.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var context = scope.ServiceProvider.GetRequiredService<TContext>();
+                var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+                await context.Database.MigrateAsync(cancellationToken);
+                LogMigrated(logger, typeof(TContext).Name, pending.Count);
+                return;
+            }
+            catch (Exception exception) when (attempt < 10 && !cancellationToken.IsCancellationRequested)
+            {
+                LogMigrationFailed(logger, exception, typeof(TContext).Name, attempt);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), cancellationToken);
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -36,4 +49,7 @@ public sealed partial class DatabaseMigrator<TContext>(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Context}: database migrated ({Pending} migration(s) were pending)")]
     private static partial void LogMigrated(ILogger logger, string context, int pending);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Migrating {Context} failed (attempt {Attempt}); retrying.")]
+    private static partial void LogMigrationFailed(ILogger logger, Exception exception, string context, int attempt);
 }

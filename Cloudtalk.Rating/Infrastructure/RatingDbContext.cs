@@ -1,3 +1,5 @@
+using Cloudtalk.Common.Outbox;
+using Cloudtalk.Rating.Domain;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cloudtalk.Rating.Infrastructure;
@@ -5,6 +7,15 @@ namespace Cloudtalk.Rating.Infrastructure;
 /// <summary>Rating's own database: each product's review ratings and aggregate, processed events, the outbox.</summary>
 public sealed class RatingDbContext(DbContextOptions<RatingDbContext> options) : DbContext(options)
 {
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    public DbSet<ReviewRating> ReviewRatings => Set<ReviewRating>();
+
+    public DbSet<ProductRatingAggregate> ProductRatingAggregates => Set<ProductRatingAggregate>();
+
+    public DbSet<ProcessedEvent> ProcessedEvents => Set<ProcessedEvent>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(RatingDbContext).Assembly);
+        modelBuilder.AddOutbox();
+    }
 }

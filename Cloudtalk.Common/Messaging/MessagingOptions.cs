@@ -1,0 +1,35 @@
+namespace Cloudtalk.Common.Messaging;
+
+/// <summary>Settings of the publisher and the consumers (configuration section <c>Messaging</c>).</summary>
+public sealed class MessagingOptions
+{
+    /// <summary>The configuration section these options are bound from.</summary>
+    public const string SectionName = "Messaging";
+
+    /// <summary>How many unacknowledged messages the broker hands one consumer at a time. Default 32.</summary>
+    public ushort PrefetchCount { get; set; } = 32;
+
+    /// <summary>How many times a failing handler runs for one delivery before the message is dead-lettered. Default 3.</summary>
+    public int MaxHandlingAttempts { get; set; } = 3;
+
+    /// <summary>The wait before the second attempt; each later wait is <see cref="RetryBackoffFactor"/> times longer. Default 100 ms.</summary>
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The growth of the wait between attempts. Default 4 (100 ms, 400 ms, 1.6 s, ...).</summary>
+    public double RetryBackoffFactor { get; set; } = 4;
+
+    /// <summary>
+    /// The longest wait between attempts while a handler fails for a transient reason (its database is down):
+    /// such failures are retried until they pass or the service stops, never dead-lettered. Default 5 s.
+    /// </summary>
+    public TimeSpan MaxTransientRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a publish may wait for the broker's confirmation before it counts as failed. Default 10 s.</summary>
+    public TimeSpan PublishConfirmTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The delay before the <paramref name="attempt"/>-th retry (1-based).</summary>
+    /// <param name="attempt">Which retry: 1 for the wait after the first failure.</param>
+    /// <returns>The delay.</returns>
+    public TimeSpan RetryDelay(int attempt) =>
+        TimeSpan.FromMilliseconds(FirstRetryDelay.TotalMilliseconds * Math.Pow(RetryBackoffFactor, Math.Max(0, attempt - 1)));
+}

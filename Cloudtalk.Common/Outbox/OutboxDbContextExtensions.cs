@@ -1,0 +1,29 @@
+using Cloudtalk.Common.Events;
+using Microsoft.EntityFrameworkCore;
+
+namespace Cloudtalk.Common.Outbox;
+
+/// <summary>The outbox API a service calls where it changes data.</summary>
+public static class OutboxDbContextExtensions
+{
+    /// <summary>
+    /// Adds <paramref name="event"/> to the context's outbox: it is written by the same <c>SaveChanges</c> (and in
+    /// the same transaction) as the business change, so both commit or neither does. After the commit the relay
+    /// publishes it within milliseconds (the commit wakes it). The model must contain the outbox
+    /// (<see cref="OutboxModelBuilderExtensions.AddOutbox"/>) and the context must be registered with
+    /// <see cref="OutboxServiceCollectionExtensions.AddOutbox{TContext}"/>.
+    /// </summary>
+    /// <typeparam name="TEvent">The event type.</typeparam>
+    /// <param name="context">The context that holds the business change.</param>
+    /// <param name="event">The event.</param>
+    /// <param name="eventId">The event id; a new UUIDv7 when null.</param>
+    /// <returns>The added row.</returns>
+    public static OutboxMessage AddOutboxEvent<TEvent>(this DbContext context, TEvent @event, Guid? eventId = null)
+        where TEvent : IIntegrationEvent
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var message = OutboxMessage.Create(@event, eventId);
+        context.Set<OutboxMessage>().Add(message);
+        return message;
+    }
+}

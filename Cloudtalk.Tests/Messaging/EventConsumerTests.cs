@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using Cloudtalk.Common.Events;
+using Cloudtalk.Common.Messaging;
+using Cloudtalk.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+
+namespace Cloudtalk.Tests.Messaging;
+
+/// <summary>
+/// <see cref="EventConsumer"/> in this process against the real broker, on a queue of the test's own that
+/// dead-letters like the contract's queues, with handlers that fail on purpose.
+/// </summary>
+[Collection(CloudtalkCollection.Name)]
+public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLifetime
+{
+    private readonly string _queue = "test.consumer." + Guid.NewGuid().ToString("N")[..12];
+    private IConnection _connection = null!;
+    private IHost _host = null!;
+
+    public async Task InitializeAsync()
+    {
+        _connection = await TestBus.ConnectAsync(fixture.App);
+        await using (var channel = await _connection.CreateChannelAsync())
+        {
+            await MessagingTopology.DeclareAsync(channel);
+            var deadLetterQueue = MessagingTopology.DeadLetterQueueOf(_queue);
+            await channel.QueueDeclareAsync(deadLetterQueue, durable: false, exclusive: false, autoDelete: false);
+            await channel.QueueBindAsync(deadLetterQueue, MessagingTopology.DeadLetterExchange, _queue);
+            await channel.QueueDeclareAsync(_queue, durable: false, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?>
+            {
+                [Headers.XDeadLetterExchange] = MessagingTopology.DeadLetterExchange,
+                [Headers.XDeadLetterRoutingKey] = _queue,
+            });
+        }
+
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Services.AddSingleton(_connection);
+        builder.Services.AddSingleton<HandlerScript>();
+        builder.Services.Configure<MessagingOptions>(options =>
+        {
+            options.MaxHandlingAttempts = 3;
+            options.FirstRetryDelay = TimeSpan.FromMilliseconds(20);
+            options.MaxTransientRetryDelay = TimeSpan.FromMilliseconds(100);
+        });
+        builder.Services.AddEventConsumer(_queue).AddHandler<ReviewCreated, ScriptedHandler>();
+        _host = builder.Build();
+        await _host.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        await using (var channel = await _connection.CreateChannelAsync())
+        {
+            await channel.QueueDeleteAsync(_queue);
+            await channel.QueueDeleteAsync(MessagingTopology.DeadLetterQueueOf(_queue));
+        }
+
+        await _connection.CloseAsync();
+        await _connection.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_handler_that_keeps_failing_is_retried_then_dead_lettered_and_the_next_message_is_handled()
+    {
+        var script = _host.Services.GetRequiredService<HandlerScript>();
+        var failing = new ReviewCreated(1, 1, 1, 1);
+        script.Failures[failing.ReviewId] = (int.MaxValue, () => new InvalidOperationException("always"));
+        var healthy = new ReviewCreated(2, 1, 1, 1);
+
+        var failingId = await PublishAsync(failing);
+        await PublishAsync(healthy);
+
+        await Eventually.WaitAsync(() => Task.FromResult(script.Handled.ContainsKey(healthy.ReviewId)), handled => handled,
+            TestBus.ConvergenceTimeout, () => "the message after the failing one was not handled");
+        Assert.Equal(failingId, await TakeDeadLetterAsync());
+        Assert.Equal(3, script.Attempts[failing.ReviewId]);
+        Assert.False(script.Handled.ContainsKey(failing.ReviewId));
+    }
+
+    [Fact]
+    public async Task A_transient_failure_is_retried_past_the_attempt_limit_and_never_dead_lettered()
+    {
+        var script = _host.Services.GetRequiredService<HandlerScript>();
+        var flaky = new ReviewCreated(3, 1, 1, 1);
+        script.Failures[flaky.ReviewId] = (6, () => new TimeoutException("database restarting"));
+
+        await PublishAsync(flaky);
+
+        await Eventually.WaitAsync(() => Task.FromResult(script.Handled.ContainsKey(flaky.ReviewId)), handled => handled,
+            TestBus.ConvergenceTimeout, () => "the flaky message was not handled");
+        Assert.Equal(7, script.Attempts[flaky.ReviewId]);
+        Assert.Null(await PeekDeadLetterAsync());
+    }
+
+    [Fact]
+    public async Task An_unprocessable_event_is_dead_lettered_without_retries()
+    {
+        var script = _host.Services.GetRequiredService<HandlerScript>();
+        var hopeless = new ReviewCreated(4, 1, 1, 1);
+        script.Failures[hopeless.ReviewId] = (int.MaxValue, () => new UnprocessableEventException("unknown product"));
+
+        var id = await PublishAsync(hopeless);
+
+        Assert.Equal(id, await TakeDeadLetterAsync());
+        Assert.Equal(1, script.Attempts[hopeless.ReviewId]);
+    }
+
+    private async Task<string> PublishAsync(ReviewCreated @event)
+    {
+        var id = Guid.NewGuid().ToString();
+        await using var channel = await _connection.CreateChannelAsync(new CreateChannelOptions(
+            publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true));
+        var properties = new BasicProperties
+        {
+            Persistent = true,
+            ContentType = "application/json",
+            MessageId = id,
+            Type = ReviewCreated.EventName,
+        };
+        await channel.BasicPublishAsync(string.Empty, _queue, mandatory: true, properties, EventJson.Serialize(@event));
+        return id;
+    }
+
+    private async Task<string?> TakeDeadLetterAsync()
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        var result = await Eventually.WaitAsync(
+            () => channel.BasicGetAsync(MessagingTopology.DeadLetterQueueOf(_queue), autoAck: true),
+            message => message is not null, TestBus.ConvergenceTimeout, () => "nothing was dead-lettered");
+        return result!.BasicProperties.MessageId;
+    }
+
+    private async Task<BasicGetResult?> PeekDeadLetterAsync()
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        return await channel.BasicGetAsync(MessagingTopology.DeadLetterQueueOf(_queue), autoAck: true);
+    }
+
+    /// <summary>What each review's handler should do: fail how many times, with what.</summary>
+    public sealed class HandlerScript
+    {
+        public ConcurrentDictionary<long, (int Times, Func<Exception> Failure)> Failures { get; } = new();
+
+        public ConcurrentDictionary<long, int> Attempts { get; } = new();
+
+        public ConcurrentDictionary<long, bool> Handled { get; } = new();
+    }
+
+    public sealed class ScriptedHandler(HandlerScript script) : IIntegrationEventHandler<ReviewCreated>
+    {
+        public Task HandleAsync(ReviewCreated @event, EventMetadata metadata, CancellationToken cancellationToken)
+        {
+            var attempt = script.Attempts.AddOrUpdate(@event.ReviewId, 1, (_, previous) => previous + 1);
+            if (script.Failures.TryGetValue(@event.ReviewId, out var failure) && attempt <= failure.Times)
+            {
+                throw failure.Failure();
+            }
+
+            script.Handled[@event.ReviewId] = true;
+            return Task.CompletedTask;
+        }
+    }
+}

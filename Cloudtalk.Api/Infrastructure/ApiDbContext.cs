@@ -1,10 +1,11 @@
 using Cloudtalk.Api.Products;
 using Cloudtalk.Api.Reviews;
+using Cloudtalk.Common.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cloudtalk.Api.Infrastructure;
 
-/// <summary>The Api's own database: products and reviews (later also the outbox).</summary>
+/// <summary>The Api's own database: products, reviews and the outbox of the events they publish.</summary>
 public sealed class ApiDbContext(DbContextOptions<ApiDbContext> options) : DbContext(options)
 {
     public DbSet<Product> Products => Set<Product>();
@@ -17,6 +18,9 @@ public sealed class ApiDbContext(DbContextOptions<ApiDbContext> options) : DbCon
     /// </summary>
     public static void ConfigureOptions(DbContextOptionsBuilder options) => options.UseSnakeCaseNamingConvention();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(ApiDbContext).Assembly);
+        modelBuilder.AddOutbox();
+    }
 }

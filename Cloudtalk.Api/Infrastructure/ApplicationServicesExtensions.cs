@@ -1,6 +1,10 @@
 using Cloudtalk.Api.Products;
+using Cloudtalk.Api.Ratings;
 using Cloudtalk.Api.Reviews;
 using Cloudtalk.Common.Caching;
+using Cloudtalk.Common.Events;
+using Cloudtalk.Common.Messaging;
+using Cloudtalk.Common.Outbox;
 using Cloudtalk.Common.Persistence;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -36,8 +40,15 @@ public static class ApplicationServicesExtensions
         });
 
         builder.AddRabbitMQClient("messaging");
-
         builder.Services.AddSingleton(TimeProvider.System);
+
+        // Hosted services start in registration order: these come after the migration above, so the relay and the
+        // consumer never touch a schema that is not there yet.
+        builder.AddMessaging();
+        builder.Services.AddOutbox<ApiDbContext>();
+        builder.Services.AddEventConsumer(MessagingTopology.ApiRatingUpdatedQueue)
+            .AddHandler<RatingUpdated, RatingUpdatedHandler>();
+
         builder.Services.AddScoped<ProductRepository>();
         builder.Services.AddScoped<ReviewRepository>();
 

@@ -5,8 +5,8 @@ namespace Cloudtalk.Api.Products;
 
 /// <summary>
 /// The cache scopes of the Api. A product write invalidates the product and the list pages, a review
-/// write the product's review pages, a product delete all three (the rating pipeline will invalidate the
-/// product and the list pages when a rating changes).
+/// write the product's review pages, a product delete all three (and
+/// <c>RatingUpdatedHandler</c> the product and the list pages when a rating changes).
 /// </summary>
 public static class ProductCacheScopes
 {

@@ -2,6 +2,8 @@ using System.Globalization;
 using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Paging;
 using Cloudtalk.Common.Caching;
+using Cloudtalk.Common.Events;
+using Cloudtalk.Common.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cloudtalk.Api.Products;
@@ -81,7 +83,10 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
         return updated;
     }
 
-    /// <summary>Deletes the product and, through the foreign key's ON DELETE CASCADE, its reviews.</summary>
+    /// <summary>
+    /// Deletes the product and, through the foreign key's ON DELETE CASCADE, its reviews; publishes
+    /// <c>product-deleted</c> (outbox, same transaction).
+    /// </summary>
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
     {
         var strategy = db.Database.CreateExecutionStrategy();
@@ -95,7 +100,11 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
                 return false;
             }
 
-            // OUTBOX (issue 4): enqueue product-deleted for `id` here, inside this transaction.
+            // One product-deleted, no review-deleted per review: Rating drops the product's whole state on it,
+            // and the work stays constant however many reviews the product had.
+            db.ChangeTracker.Clear();
+            db.AddOutboxEvent(new ProductDeleted(id));
+            await db.SaveChangesAsync(ct);
             await transaction.CommitAsync(ct);
             return true;
         }, cancellationToken);

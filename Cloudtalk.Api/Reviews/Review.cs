@@ -15,6 +15,13 @@ public sealed class Review
 
     public int Rating { get; set; }
 
+    /// <summary>
+    /// The review's write counter, carried by its events as <c>reviewVersion</c>: 1 on create, +1 on every update
+    /// (the delete event carries the last value + 1). It lets Rating order one review's events whatever order they
+    /// arrive in.
+    /// </summary>
+    public long Version { get; set; }
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }

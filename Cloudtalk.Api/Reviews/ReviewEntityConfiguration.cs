@@ -14,6 +14,7 @@ public sealed class ReviewEntityConfiguration : IEntityTypeConfiguration<Review>
         builder.Property(review => review.FirstName).HasMaxLength(ReviewRules.NameMaxLength);
         builder.Property(review => review.LastName).HasMaxLength(ReviewRules.NameMaxLength);
         builder.Property(review => review.ReviewText).HasMaxLength(ReviewRules.TextMaxLength);
+        builder.Property(review => review.Version).HasColumnName("review_version");
 
         // The database enforces "a review never outlives its product": the FK rejects a review of a
         // deleted product, and deleting a product deletes its reviews in the same statement.

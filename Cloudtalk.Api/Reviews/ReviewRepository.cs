@@ -2,14 +2,16 @@ using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Paging;
 using Cloudtalk.Api.Products;
 using Cloudtalk.Common.Caching;
+using Cloudtalk.Common.Events;
+using Cloudtalk.Common.Outbox;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cloudtalk.Api.Reviews;
 
 /// <summary>
-/// Reviews in PostgreSQL. Every write runs in one explicit transaction, the place where the integration
-/// event will be enqueued (outbox, issue 4) so that the change and its event commit together; the cache is
-/// invalidated after the commit.
+/// Reviews in PostgreSQL. Every write runs in one explicit transaction that also adds its integration event to
+/// the outbox, so the change and its event commit together (a 2xx means both are durable); the relay publishes
+/// the event after the commit. The cache is invalidated after the commit.
 /// </summary>
 public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProvider time)
 {
@@ -62,13 +64,15 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
                     LastName = input.LastName.Or(null),
                     ReviewText = input.ReviewText.Or(null),
                     Rating = input.Rating.Value,
+                    Version = 1,
                     CreatedAt = now,
                     UpdatedAt = now,
                 };
                 db.Reviews.Add(review);
+                // Saved first: the event needs the generated id. Still one transaction with the event.
                 await db.SaveChangesAsync(ct);
-
-                // OUTBOX (issue 4): enqueue review-created (review.Id, productId, review.Rating) here.
+                db.AddOutboxEvent(new ReviewCreated(review.Id, productId, review.Rating, review.Version));
+                await db.SaveChangesAsync(ct);
                 await transaction.CommitAsync(ct);
                 return new ReviewWriteResult(ReviewWriteStatus.Done, ReviewResponse.From(review));
             }, cancellationToken);
@@ -117,9 +121,11 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             review.ReviewText = input.ReviewText.Or(review.ReviewText);
             review.Rating = input.Rating.Or(review.Rating);
             review.UpdatedAt = time.UtcNow();
+            // Every update counts, even one that keeps the rating: the row lock above makes the versions of one
+            // review strictly increasing in commit order.
+            review.Version++;
+            db.AddOutboxEvent(new ReviewUpdated(review.Id, review.ProductId, review.Rating, previousRating, review.Version));
             await db.SaveChangesAsync(ct);
-
-            // OUTBOX (issue 4): enqueue review-updated (review.Id, review.ProductId, review.Rating, previousRating) here.
             await transaction.CommitAsync(ct);
             return new ReviewWriteResult(ReviewWriteStatus.Done, ReviewResponse.From(review));
         }, cancellationToken);
@@ -148,9 +154,9 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             }
 
             db.Reviews.Remove(review);
+            // last + 1: the delete is newer than every update of the review, whatever order Rating gets them in.
+            db.AddOutboxEvent(new ReviewDeleted(review.Id, review.ProductId, review.Rating, review.Version + 1));
             await db.SaveChangesAsync(ct);
-
-            // OUTBOX (issue 4): enqueue review-deleted (review.Id, review.ProductId, review.Rating) here.
             await transaction.CommitAsync(ct);
             return review;
         }, cancellationToken);

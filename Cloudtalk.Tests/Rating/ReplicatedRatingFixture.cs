@@ -2,10 +2,16 @@ using Cloudtalk.Tests.Infrastructure;
 
 namespace Cloudtalk.Tests.Rating;
 
-/// <summary>A second system with three Rating replicas competing for <c>rating.review-events</c>.</summary>
+/// <summary>
+/// A second system with three Rating replicas competing for <c>rating.review-events</c> and two Api replicas
+/// (behind the Aspire proxy, competing for <c>api.rating-updated</c>); one system for both, since starting one
+/// costs much on a small machine.
+/// </summary>
 public sealed class ReplicatedRatingFixture : IAsyncLifetime
 {
     public const int RatingReplicas = 3;
+
+    public const int ApiReplicas = 2;
 
     private CloudtalkApp? _app;
 
@@ -13,7 +19,9 @@ public sealed class ReplicatedRatingFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await CloudtalkApp.StartAsync("--Replicas:Rating", RatingReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        _app = await CloudtalkApp.StartAsync(
+            "--Replicas:Rating", RatingReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--Replicas:Api", ApiReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     public async Task DisposeAsync()
@@ -28,5 +36,5 @@ public sealed class ReplicatedRatingFixture : IAsyncLifetime
 [CollectionDefinition(Name)]
 public sealed class ReplicatedRatingCollection : ICollectionFixture<ReplicatedRatingFixture>
 {
-    public const string Name = "Cloudtalk system with 3 Rating replicas";
+    public const string Name = "Cloudtalk system with 2 Api and 3 Rating replicas";
 }

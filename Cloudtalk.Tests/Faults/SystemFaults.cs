@@ -88,8 +88,13 @@ public sealed class SystemFaults(CloudtalkApp app)
 
     private async Task WaitForExitAsync(string instance)
     {
-        using var timeout = new CancellationTokenSource(ResourceTimeout);
-        await app.App.ResourceNotifications.WaitForResourceAsync(instance, KnownResourceStates.TerminalStates, timeout.Token);
+        // Polls the current state: a replica's terminal notification can be missed by a waiter that starts late.
+        var deadline = DateTime.UtcNow + ResourceTimeout;
+        while (!IsTerminal(instance))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{instance} did not stop");
+            await Task.Delay(100);
+        }
     }
 
     private bool IsTerminal(string instance) =>

@@ -69,19 +69,21 @@ public sealed class SystemFaults(CloudtalkApp app)
         {
             var started = await app.App.ResourceCommands.ExecuteCommandAsync(instance, KnownResourceCommands.StartCommand, timeout.Token);
             Assert.True(started.Success, $"start {instance}: {started.Message}");
-            try
+            var healthyBy = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+            while (DateTime.UtcNow < healthyBy && !IsHealthy(instance))
             {
-                using var healthy = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token);
-                healthy.CancelAfter(TimeSpan.FromSeconds(40));
-                await app.App.ResourceNotifications.WaitForResourceHealthyAsync(instance, healthy.Token);
+                await Task.Delay(100, timeout.Token);
+            }
+
+            if (IsHealthy(instance))
+            {
                 return;
             }
-            catch (OperationCanceledException) when (attempt < 3 && !timeout.IsCancellationRequested)
+
+            Assert.True(attempt < 3, $"{instance} did not become healthy after {attempt} starts");
+            if (!IsTerminal(instance))
             {
-                if (!IsTerminal(instance))
-                {
-                    await KillAsync(instance);
-                }
+                await KillAsync(instance);
             }
         }
     }
@@ -96,6 +98,12 @@ public sealed class SystemFaults(CloudtalkApp app)
             await Task.Delay(100);
         }
     }
+
+    // Polled rather than awaited: the notification waits miss replicas' updates here (seen with Aspire 13.6).
+    private bool IsHealthy(string instance) =>
+        app.App.ResourceNotifications.TryGetCurrentState(instance, out var state) &&
+        state.Snapshot.State?.Text == KnownResourceStates.Running &&
+        state.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy;
 
     private bool IsTerminal(string instance) =>
         app.App.ResourceNotifications.TryGetCurrentState(instance, out var state) &&

@@ -37,6 +37,7 @@ public sealed class CloudtalkApp : IAsyncDisposable
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error)
+            .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning)
             // Probes fail while the servers start; the resource's health state is what the tests wait on.
             .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.Critical)
             // The servers' and services' own output: only their warnings and errors reach the test log.

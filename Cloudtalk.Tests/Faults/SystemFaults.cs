@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Cloudtalk.Tests.Infrastructure;
+
+namespace Cloudtalk.Tests.Faults;
+
+/// <summary>
+/// Real faults on the running system's processes: SIGKILL, SIGINT, SIGSTOP/SIGCONT, and starting a resource
+/// again through the AppHost's own start command, as an operator would from the dashboard.
+/// </summary>
+public sealed class SystemFaults(CloudtalkApp app)
+{
+    private static readonly TimeSpan ResourceTimeout = TimeSpan.FromMinutes(2);
+
+    /// <summary>The instances of a resource (one per replica), as the AppHost's notifications name them.</summary>
+    public async Task<IReadOnlyList<string>> InstancesAsync(string resource)
+    {
+        // Watching replays every resource's current state first; a moment is enough to see them all.
+        var names = new SortedSet<string>(StringComparer.Ordinal);
+        using var enough = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await foreach (var update in app.App.ResourceNotifications.WatchAsync(enough.Token))
+            {
+                if (update.Resource.Name == resource)
+                {
+                    names.Add(update.ResourceId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        Assert.NotEmpty(names);
+        return [.. names];
+    }
+
+    /// <summary>SIGKILL of the instance's whole process tree, then waits until the AppHost sees it gone.</summary>
+    public async Task KillAsync(string instance)
+    {
+        using (var process = Process.GetProcessById(Pid(instance)))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        await WaitForExitAsync(instance);
+    }
+
+    /// <summary>SIGINT (PostgreSQL: fast shutdown, committed data kept), then waits until it is gone.</summary>
+    public async Task InterruptAsync(string instance)
+    {
+        Backing.Signal(Pid(instance), "INT");
+        await WaitForExitAsync(instance);
+    }
+
+    public void Freeze(string instance) => Backing.Signal(Pid(instance), "STOP");
+
+    public void Thaw(string instance) => Backing.Signal(Pid(instance), "CONT");
+
+    /// <summary>Starts a stopped instance with the resource's start command and waits until it is healthy.</summary>
+    public async Task StartAsync(string instance)
+    {
+        using var timeout = new CancellationTokenSource(ResourceTimeout);
+        // A killed server's socket or lock file can linger for a moment (PID 1 reaps every ~2 s): try again.
+        for (var attempt = 1; ; attempt++)
+        {
+            var started = await app.App.ResourceCommands.ExecuteCommandAsync(instance, KnownResourceCommands.StartCommand, timeout.Token);
+            Assert.True(started.Success, $"start {instance}: {started.Message}");
+            var healthyBy = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+            while (DateTime.UtcNow < healthyBy && !IsHealthy(instance))
+            {
+                await Task.Delay(100, timeout.Token);
+            }
+
+            if (IsHealthy(instance))
+            {
+                return;
+            }
+
+            Assert.True(attempt < 3, $"{instance} did not become healthy after {attempt} starts");
+            if (!IsTerminal(instance))
+            {
+                await KillAsync(instance);
+            }
+        }
+    }
+
+    private async Task WaitForExitAsync(string instance)
+    {
+        // Polls the current state: a replica's terminal notification can be missed by a waiter that starts late.
+        var deadline = DateTime.UtcNow + ResourceTimeout;
+        while (!IsTerminal(instance))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{instance} did not stop");
+            await Task.Delay(100);
+        }
+    }
+
+    // Polled rather than awaited: the notification waits miss replicas' updates here (seen with Aspire 13.6).
+    private bool IsHealthy(string instance) =>
+        app.App.ResourceNotifications.TryGetCurrentState(instance, out var state) &&
+        state.Snapshot.State?.Text == KnownResourceStates.Running &&
+        state.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy;
+
+    private bool IsTerminal(string instance) =>
+        app.App.ResourceNotifications.TryGetCurrentState(instance, out var state) &&
+        KnownResourceStates.TerminalStates.Contains(state.Snapshot.State?.Text);
+
+    private int Pid(string instance)
+    {
+        Assert.True(app.App.ResourceNotifications.TryGetCurrentState(instance, out var state), $"no state for {instance}");
+        var pid = state.Snapshot.Properties.SingleOrDefault(property => property.Name == "executable.pid")?.Value;
+        Assert.True(pid is not null, $"{instance} has no process id (state {state.Snapshot.State?.Text})");
+        return Convert.ToInt32(pid, CultureInfo.InvariantCulture);
+    }
+}

@@ -45,6 +45,12 @@ if [[ -z "$summary" ]]; then
 fi
 summary=${summary:-"0 passed, 0 failed"}
 
+if [[ -f "$results/fault-injection.md" ]]; then
+  echo
+  echo "Fault injection (Cloudtalk.Tests/Faults):"
+  cat "$results/fault-injection.md"
+fi
+
 echo
 echo "$summary"
 

@@ -58,6 +58,10 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         }
 
         output.WriteLine(table.ToString());
+        // test.sh prints this table after the run (a passing test's output is not shown by dotnet test).
+        var results = RepositoryLayout.PathOf("TestResults");
+        Directory.CreateDirectory(results);
+        await File.WriteAllTextAsync(Path.Combine(results, "fault-injection.md"), table.ToString());
         Assert.NotEmpty(load.Acknowledged);
     }
 

@@ -18,6 +18,16 @@ var api = builder.AddProject<Projects.Cloudtalk_Api>("api")
     // The public REST API: reachable from outside the deployment (azd: ingress external); Rating stays internal.
     .WithExternalHttpEndpoints();
 
+// The Api's write rate limit can be set on the AppHost (e.g. --Api:RateLimiting:Writes:PermitLimit 5, as the
+// tests do); only settings actually given are forwarded, so the published manifest stays as it is.
+foreach (var (key, value) in builder.Configuration.GetSection("Api:RateLimiting").AsEnumerable(makePathsRelative: true))
+{
+    if (value is not null)
+    {
+        api.WithEnvironment("RateLimiting__" + key.Replace(":", "__", StringComparison.Ordinal), value);
+    }
+}
+
 builder.AddProject<Projects.Cloudtalk_Rating>("rating")
     .WithReplicas(ratingReplicas)
     .WithReference(backing.RatingDatabase).WaitFor(backing.RatingDatabase)

@@ -33,7 +33,15 @@ public sealed class JsonFields(JsonElement body, ValidationErrors errors)
         {
             if (element.ValueKind == JsonValueKind.String)
             {
-                return new(FieldState.Present, element.GetString()!);
+                // PostgreSQL text cannot hold NUL, and a lone surrogate (\ud800) has no UTF-8 form: refused here,
+                // either would be a 500 when stored (found by the hostile-input fuzz test).
+                if (TryGetStorableText(element) is { } text)
+                {
+                    return new(FieldState.Present, text);
+                }
+
+                errors.Add(name, $"The {name} field must be text without NUL characters or unpaired surrogates.");
+                return new(FieldState.Invalid, "");
             }
 
             errors.Add(name, $"The {name} field must be a string.");
@@ -79,6 +87,41 @@ public sealed class JsonFields(JsonElement body, ValidationErrors errors)
         }
 
         return new(StateOfAbsent(name), 0);
+    }
+
+    private static string? TryGetStorableText(JsonElement element)
+    {
+        string text;
+        try
+        {
+            text = element.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json refuses to unescape some invalid UTF-16 sequences.
+            return null;
+        }
+
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0' || char.IsLowSurrogate(c))
+            {
+                return null;
+            }
+
+            if (char.IsHighSurrogate(c))
+            {
+                if (i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1]))
+                {
+                    return null;
+                }
+
+                i++;
+            }
+        }
+
+        return text;
     }
 
     private JsonElement? Read(string name) =>

@@ -16,5 +16,6 @@ app.MapApiOpenApi();
 
 app.MapProductsApi();
 app.MapReviewsApi();
+app.MapOperationsApi();
 
 app.Run();

@@ -62,7 +62,7 @@ internal static class ResetDatabasesCommand
             context.Logger.LogInformation("Reset: emptied {Tables} tables and flushed the cache", emptied);
             return CommandResults.Success($"Emptied {emptied} tables in {databases.Length} databases and flushed the cache.");
         }
-        catch (Exception exception) when (exception is NpgsqlException or RedisException)
+        catch (Exception exception) when (exception is NpgsqlException or RedisException or TimeoutException)
         {
             return CommandResults.Failure($"The reset failed: {exception.Message}");
         }

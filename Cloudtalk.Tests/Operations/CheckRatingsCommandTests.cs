@@ -19,6 +19,7 @@ public sealed class CheckRatingsCommandTests(CloudtalkAppFixture fixture)
 
         var (checkedProducts, mismatches) = await _client.CheckAsync();
         var result = await fixture.App.App.ResourceCommands.ExecuteCommandAsync("api", CheckRatingsCommand.Name);
+        await _client.DeleteProductsAsync(product);
 
         Assert.False(result.Success);
         // Other products' ratings may still be settling, so the count may differ; this product's mismatch stays.

@@ -47,6 +47,7 @@ public sealed class RatingReconciliationTests(CloudtalkAppFixture fixture)
         await fixture.App.SetServedRatingAsync(wrongMean, 3.1, 1);
 
         var (_, mismatches) = await _client.CheckAsync();
+        await _client.DeleteProductsAsync(consistent, wrongCount, wrongMean);
 
         Assert.DoesNotContain(consistent, mismatches.Keys);
 
@@ -75,6 +76,7 @@ public sealed class RatingReconciliationTests(CloudtalkAppFixture fixture)
 
         // Still reported with the same served values: the check corrected nothing.
         var (_, mismatches) = await _client.CheckAsync();
+        await _client.DeleteProductsAsync(product);
         Assert.Equal(7, mismatches[product].GetProperty("servedReviewCount").GetInt32());
         using (var post = await _client.PostAsync(Reconciliation.Path, null))
         {

@@ -17,6 +17,19 @@ internal static class Reconciliation
     }
 
     /// <summary>
+    /// Deletes the products a test made inconsistent on purpose: the shared system should not keep a mismatch
+    /// that no write will ever fix (their rating version is the highest).
+    /// </summary>
+    public static async Task DeleteProductsAsync(this HttpClient client, params long[] ids)
+    {
+        foreach (var id in ids)
+        {
+            using var response = await client.DeleteAsync($"/api/products/{id}");
+            Assert.Equal(System.Net.HttpStatusCode.NoContent, response.StatusCode);
+        }
+    }
+
+    /// <summary>
     /// Sets a product's served rating behind the Api's back, with the highest version so that a rating-updated
     /// event of the pipeline (where it is wired) never overwrites it: the test's values stay what the check sees.
     /// </summary>

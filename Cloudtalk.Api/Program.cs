@@ -19,5 +19,6 @@ app.MapApiOpenApi();
 
 app.MapProductsApi();
 app.MapReviewsApi();
+app.MapOperationsApi();
 
 app.Run();

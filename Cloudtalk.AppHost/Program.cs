@@ -1,4 +1,5 @@
 using Cloudtalk.AppHost.Backing;
+using Cloudtalk.AppHost.Commands;
 using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -16,7 +17,10 @@ var api = builder.AddProject<Projects.Cloudtalk_Api>("api")
     .WithReference(backing.Messaging).WaitFor(backing.Messaging)
     .WithHttpHealthCheck("/health")
     // The public REST API: reachable from outside the deployment (azd: ingress external); Rating stays internal.
-    .WithExternalHttpEndpoints();
+    .WithExternalHttpEndpoints()
+    // Dashboard commands for operators and demos (see README, "Dashboard commands").
+    .WithDemoDataCommand()
+    .WithCheckRatingsCommand();
 
 // The Api's write rate limit can be set on the AppHost (e.g. --Api:RateLimiting:Writes:PermitLimit 5, as the
 // tests do); only settings actually given are forwarded, so the published manifest stays as it is.

@@ -20,9 +20,10 @@ public static class LocalBackingServices
         builder.Services.AddHostedService(services => new LocalStateCleanup(
             state, services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>()));
 
-        var (apiDatabase, ratingDatabase) = builder.AddLocalPostgres(state);
+        var (postgres, apiDatabase, ratingDatabase) = builder.AddLocalPostgres(state);
         var messaging = builder.AddLocalRabbitMq(state);
         var cache = builder.AddLocalRedis(state);
+        postgres.WithResetDatabasesCommand(apiDatabase, ratingDatabase, cache);
 
         return new BackingServices(apiDatabase, ratingDatabase, messaging, cache);
     }

@@ -14,7 +14,8 @@ internal static class LocalPostgres
     private const string User = "cloudtalk";
     private const string OsUser = "postgres";
 
-    public static (IResourceBuilder<IResourceWithConnectionString> Api, IResourceBuilder<IResourceWithConnectionString> Rating)
+    public static (IResourceBuilder<ExecutableResource> Server, IResourceBuilder<IResourceWithConnectionString> Api,
+        IResourceBuilder<IResourceWithConnectionString> Rating)
         AddLocalPostgres(this IDistributedApplicationBuilder builder, LocalStateFolder state)
     {
         var bin = FindBinFolder();
@@ -56,6 +57,7 @@ internal static class LocalPostgres
             .WaitFor(server);
 
         return (
+            server,
             builder.AddDatabaseConnectionString(BackingServices.ApiDatabaseName, port, passwordParameter, "cloudtalk_api", databases),
             builder.AddDatabaseConnectionString(BackingServices.RatingDatabaseName, port, passwordParameter, "cloudtalk_rating", databases));
     }

@@ -1,0 +1,118 @@
+using Cloudtalk.AppHost.Commands;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Cloudtalk.AppHost.Backing.Local;
+
+/// <summary>
+/// The dashboard command "reset-databases" on the local PostgreSQL (local mode only: it is a developer's tool,
+/// never offered against a deployed database). It empties every application table of both databases and flushes
+/// the local Redis, so that no cached answer outlives the rows it came from. The schema and its migration history
+/// stay, so the services go on without a restart.
+/// </summary>
+/// <remarks>
+/// Meant for an idle system: an event still queued in RabbitMQ when the tables are emptied is processed afterwards
+/// against the empty tables (a review event for a product that no longer exists ends in the dead-letter queue).
+/// </remarks>
+internal static class ResetDatabasesCommand
+{
+    public const string Name = "reset-databases";
+
+    private const string MigrationHistoryTable = "__EFMigrationsHistory";
+
+    // Every table of the application's schemas, whatever the services add later (outbox, processed events, ...).
+    private const string ApplicationTablesSql = """
+        SELECT format('%I.%I', schemaname, tablename)
+        FROM pg_catalog.pg_tables
+        WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND tablename <> @history
+        ORDER BY 1
+        """;
+
+    public static IResourceBuilder<ExecutableResource> WithResetDatabasesCommand(
+        this IResourceBuilder<ExecutableResource> postgres,
+        IResourceBuilder<IResourceWithConnectionString> apiDatabase,
+        IResourceBuilder<IResourceWithConnectionString> ratingDatabase,
+        IResourceBuilder<IResourceWithConnectionString> cache) =>
+        postgres.WithCommand(Name, "Reset databases",
+            context => ResetAsync([apiDatabase.Resource, ratingDatabase.Resource], cache.Resource, context),
+            new CommandOptions
+            {
+                Description = "Empties every table of the Api's and Rating's databases (ids start at 1 again) and flushes the local Redis.",
+                ConfirmationMessage = "Delete every product, review and rating of this local run?",
+                IconName = "DatabaseArrowDown",
+                UpdateState = CommandState.EnabledWhenHealthy,
+            });
+
+    private static async Task<ExecuteCommandResult> ResetAsync(
+        IResourceWithConnectionString[] databases, IResourceWithConnectionString cache, ExecuteCommandContext context)
+    {
+        var cancellationToken = context.CancellationToken;
+        try
+        {
+            var emptied = 0;
+            foreach (var database in databases)
+            {
+                emptied += await EmptyTablesAsync(database, cancellationToken);
+            }
+
+            // After the tables: an answer cached in between would otherwise survive the reset.
+            await FlushAsync(cache, cancellationToken);
+
+            context.Logger.LogInformation("Reset: emptied {Tables} tables and flushed the cache", emptied);
+            return CommandResults.Success($"Emptied {emptied} tables in {databases.Length} databases and flushed the cache.");
+        }
+        catch (Exception exception) when (exception is NpgsqlException or RedisException or TimeoutException)
+        {
+            return CommandResults.Failure($"The reset failed: {exception.Message}");
+        }
+    }
+
+    private static async Task<int> EmptyTablesAsync(IResourceWithConnectionString database, CancellationToken cancellationToken)
+    {
+        var connectionString = await database.GetConnectionStringAsync(cancellationToken)
+            ?? throw new InvalidOperationException($"{database.Name} has no connection string yet.");
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+
+        var tables = new List<string>();
+        await using (var list = new NpgsqlCommand(ApplicationTablesSql, connection))
+        {
+            list.Parameters.AddWithValue("history", MigrationHistoryTable);
+            await using var reader = await list.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        if (tables.Count == 0)
+        {
+            // Not migrated yet: nothing to empty.
+            return 0;
+        }
+
+        // One statement: all tables empty at once (foreign keys never see half a reset), identities restart.
+        // A bounded lock wait: a long transaction of a service fails the command instead of hanging it.
+        await using var truncate = new NpgsqlCommand(
+            $"SET lock_timeout = '10s'; TRUNCATE TABLE {string.Join(", ", tables)} RESTART IDENTITY CASCADE", connection);
+        await truncate.ExecuteNonQueryAsync(cancellationToken);
+        return tables.Count;
+    }
+
+    /// <summary>FLUSHDB of the local Redis: it is this run's own server and holds nothing but the Api's cache.</summary>
+    private static async Task FlushAsync(IResourceWithConnectionString cache, CancellationToken cancellationToken)
+    {
+        var connectionString = await cache.GetConnectionStringAsync(cancellationToken)
+            ?? throw new InvalidOperationException($"{cache.Name} has no connection string yet.");
+        var options = ConfigurationOptions.Parse(connectionString);
+        // FLUSHDB is an admin command in StackExchange.Redis.
+        options.AllowAdmin = true;
+        options.AbortOnConnectFail = true;
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        foreach (var server in redis.GetServers())
+        {
+            await server.FlushDatabaseAsync(options.DefaultDatabase ?? 0);
+        }
+    }
+}

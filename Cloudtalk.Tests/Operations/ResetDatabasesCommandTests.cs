@@ -1,0 +1,100 @@
+using System.Net;
+using Cloudtalk.Tests.Infrastructure;
+using Npgsql;
+
+namespace Cloudtalk.Tests.Operations;
+
+/// <summary>
+/// The local-mode dashboard command reset-databases on the postgres resource. It runs against an AppHost of its
+/// own: the shared system's data is what the other test classes rely on.
+/// </summary>
+public sealed class ResetDatabasesCommandTests : IAsyncLifetime
+{
+    private const string Command = "reset-databases";
+
+    private CloudtalkApp? _app;
+
+    private CloudtalkApp App => _app ?? throw new InvalidOperationException("Not started.");
+
+    public async Task InitializeAsync() => _app = await CloudtalkApp.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_reset_empties_both_databases_and_the_cache_and_the_system_keeps_working()
+    {
+        using var client = App.CreateApiClient();
+        var product = await client.CreateProductAsync("before reset");
+        var review = await client.CreateReviewAsync(product.Id(), 4);
+        // Cached now: after the reset the cache must not answer for it.
+        await client.GetJsonAsync($"/api/products/{product.Id()}");
+        await client.GetJsonAsync($"/api/reviews/{review.Id()}");
+
+        var result = await App.App.ResourceCommands.ExecuteCommandAsync("postgres", Command);
+        Assert.True(result.Success, result.Message);
+
+        using (var redis = await App.ConnectRedisAsync())
+        {
+            Assert.Empty(await redis.CacheKeysAsync("*"));
+        }
+
+        foreach (var database in new[] { "apidb", "ratingdb" })
+        {
+            await using var connection = new NpgsqlConnection(await App.GetConnectionStringAsync(database));
+            await connection.OpenAsync();
+            var tables = await ApplicationTablesAsync(connection);
+            Assert.NotEmpty(tables);
+            foreach (var table in tables)
+            {
+                await using var count = new NpgsqlCommand($"SELECT count(*) FROM {table}", connection);
+                Assert.True(0L == (long)(await count.ExecuteScalarAsync())!, $"{database}: {table} is not empty");
+            }
+
+            // The schema stays: the services go on without migrating again.
+            await using var history = new NpgsqlCommand("""SELECT count(*) FROM "__EFMigrationsHistory" """, connection);
+            Assert.True((long)(await history.ExecuteScalarAsync())! > 0);
+        }
+
+        var list = await client.GetJsonAsync("/api/products");
+        Assert.Equal(0, list.GetProperty("totalItems").GetInt32());
+        Assert.Empty(list.GetProperty("data").EnumerateArray());
+        using (var gone = await client.GetAsync($"/api/products/{product.Id()}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
+        using (var goneReview = await client.GetAsync($"/api/reviews/{review.Id()}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, goneReview.StatusCode);
+        }
+
+        // Still working, with ids from 1 again.
+        var created = await client.CreateProductAsync("after reset");
+        Assert.Equal(1, created.Id());
+        var createdReview = await client.CreateReviewAsync(created.Id(), 5);
+        Assert.Equal("after reset", (await client.GetJsonAsync($"/api/products/{created.Id()}")).GetProperty("name").GetString());
+        Assert.Equal(5, (await client.GetJsonAsync($"/api/reviews/{createdReview.Id()}")).GetProperty("rating").GetInt32());
+    }
+
+    private static async Task<List<string>> ApplicationTablesAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT format('%I.%I', schemaname, tablename) FROM pg_catalog.pg_tables
+            WHERE schemaname NOT IN ('pg_catalog', 'information_schema') AND tablename <> '__EFMigrationsHistory'
+            """, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var tables = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            tables.Add(reader.GetString(0));
+        }
+
+        return tables;
+    }
+}

@@ -49,7 +49,7 @@ internal static class LocalRabbitMq
         // RabbitMQ starts its own daemonized epmd if ours is not listening yet: wait for a real connect.
         var epmdCheck = "epmd-connect";
         builder.Services.AddHealthChecks().AddAsyncCheck(epmdCheck, cancellationToken =>
-            TcpConnectAsync(epmdPort, cancellationToken));
+            EpmdNamesAsync(epmdPort, cancellationToken));
         epmd.WithHealthCheck(epmdCheck);
 
         var broker = builder.AddExecutable("rabbitmq", server, folder)
@@ -97,17 +97,25 @@ internal static class LocalRabbitMq
         }
     }
 
-    private static async Task<HealthCheckResult> TcpConnectAsync(int port, CancellationToken cancellationToken)
+    /// <summary>
+    /// A real epmd request (NAMES_REQ: length 1, byte 'n'): epmd answers with its port. A bare connect would do
+    /// as a probe, but epmd logs every connection closed without a request as an error.
+    /// </summary>
+    private static async Task<HealthCheckResult> EpmdNamesAsync(int port, CancellationToken cancellationToken)
     {
         try
         {
             using var client = new System.Net.Sockets.TcpClient();
             await client.ConnectAsync(LocalServer.Host, port, cancellationToken);
+            var stream = client.GetStream();
+            await stream.WriteAsync(new byte[] { 0, 1, (byte)'n' }, cancellationToken);
+            var answer = new byte[4];
+            await stream.ReadExactlyAsync(answer, cancellationToken);
             return HealthCheckResult.Healthy();
         }
-        catch (System.Net.Sockets.SocketException)
+        catch (Exception exception) when (exception is System.Net.Sockets.SocketException or IOException or EndOfStreamException)
         {
-            return HealthCheckResult.Unhealthy($"Nothing listens on port {port} yet.");
+            return HealthCheckResult.Unhealthy($"epmd does not answer on port {port} yet.");
         }
     }
 }

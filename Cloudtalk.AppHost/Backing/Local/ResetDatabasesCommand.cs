@@ -94,10 +94,22 @@ internal static class ResetDatabasesCommand
 
         // One statement: all tables empty at once (foreign keys never see half a reset), identities restart.
         // A bounded lock wait: a long transaction of a service fails the command instead of hanging it.
-        await using var truncate = new NpgsqlCommand(
-            $"SET lock_timeout = '10s'; TRUNCATE TABLE {string.Join(", ", tables)} RESTART IDENTITY CASCADE", connection);
-        await truncate.ExecuteNonQueryAsync(cancellationToken);
-        return tables.Count;
+        // The services keep working meanwhile (the outbox relay, the consumers), and TRUNCATE takes its table
+        // locks one table after the other, so PostgreSQL may pick it as a deadlock victim: that is safe to retry.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var truncate = new NpgsqlCommand(
+                    $"SET lock_timeout = '10s'; TRUNCATE TABLE {string.Join(", ", tables)} RESTART IDENTITY CASCADE", connection);
+                await truncate.ExecuteNonQueryAsync(cancellationToken);
+                return tables.Count;
+            }
+            catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < 5)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
+            }
+        }
     }
 
     /// <summary>FLUSHDB of the local Redis: it is this run's own server and holds nothing but the Api's cache.</summary>

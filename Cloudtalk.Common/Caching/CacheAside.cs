@@ -36,8 +36,13 @@ namespace Cloudtalk.Common.Caching;
 /// failure itself does not know about another replica's missed invalidations until that replica bumps
 /// the epoch (on its first contact after the outage); with one replica, or an outage seen by all, this
 /// does not arise.</para>
+/// <para><b>In-process layer.</b> In front of Redis sits a small in-memory layer (<see cref="NearCache"/>): a hot
+/// key is answered without a Redis round trip. Invalidations reach every replica's layer through Redis pub/sub,
+/// published by the same script that bumps the versions, so before the writer answers its client. The layer is
+/// used only after <see cref="StartAsync"/> subscribed and while the subscription and Redis are healthy; its
+/// entries live at most <see cref="CacheOptions.LocalTimeToLive"/>.</para>
 /// </remarks>
-public sealed partial class CacheAside
+public sealed partial class CacheAside : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -47,6 +52,11 @@ public sealed partial class CacheAside
     private readonly RedisCircuit _circuit;
     private readonly ConcurrentDictionary<string, object> _flights = new(StringComparer.Ordinal);
     private readonly RedisKey _epochKey;
+    private readonly RedisChannel _invalidations;
+    private readonly NearCache _near;
+
+    // True while the pub/sub subscription that feeds the in-process layer is up.
+    private volatile bool _subscribed;
 
     // Starts at 1: a fresh process assumes it missed invalidations and bumps the epoch on first contact.
     private long _missedInvalidations = 1;
@@ -62,6 +72,8 @@ public sealed partial class CacheAside
         _logger = logger;
         _circuit = new RedisCircuit(_options.BreakDuration);
         _epochKey = $"{_options.KeyPrefix}:epoch";
+        _invalidations = RedisChannel.Literal($"{_options.KeyPrefix}:invalidations");
+        _near = new NearCache(_options);
     }
 
     /// <summary>
@@ -77,11 +89,19 @@ public sealed partial class CacheAside
         CacheScope scope, string entry, Func<CancellationToken, Task<T?>> load, CancellationToken cancellationToken)
         where T : class
     {
+        // Captured before anything is read: an invalidation from here on refuses the in-process store below.
+        var stamp = _near.Capture(scope);
+        if (_near.TryGet<T>(scope, entry, out var near))
+        {
+            return near;
+        }
+
         var suffix = $"{scope.Name}:{entry}";
         var versionKey = VersionKey(scope);
         var lookup = await LookupAsync(versionKey, suffix);
         if (lookup.Value is { } cached && TryDeserialize<T>(cached, out var hit))
         {
+            _near.Store(scope, entry, hit!, stamp);
             return hit;
         }
 
@@ -95,6 +115,8 @@ public sealed partial class CacheAside
             if (value is not null && lookup.Available)
             {
                 await StoreAsync(versionKey, suffix, lookup, JsonSerializer.Serialize(value, Json));
+                // The flight's own stamp: it was taken before this load read the database.
+                _near.Store(scope, entry, value, stamp);
             }
 
             return value;
@@ -120,12 +142,15 @@ public sealed partial class CacheAside
             return;
         }
 
+        // This process first, synchronously: its own next read never sees the old value.
+        _near.Invalidate(scopes);
         if (await EnsureUsableAsync())
         {
             try
             {
                 var keys = scopes.Select(VersionKey).ToArray();
-                await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAll, keys)
+                RedisValue[] args = [_invalidations.ToString(), string.Join('\n', scopes.Select(s => s.Name))];
+                await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAllAndPublish, keys, args)
                     .WaitAsync(_options.OperationTimeout);
                 return;
             }
@@ -144,6 +169,68 @@ public sealed partial class CacheAside
     /// instead of on the first cache call. Never throws; if Redis is unreachable the bump stays pending.
     /// </summary>
     public Task RetireMissedInvalidationsAsync() => EnsureUsableAsync();
+
+    /// <summary>
+    /// Retires what this process may have missed (as <see cref="RetireMissedInvalidationsAsync"/>), then subscribes
+    /// to the invalidations of other replicas, retrying while Redis is unreachable; from then on the in-process
+    /// layer is used. Without this call the helper works on Redis alone.
+    /// </summary>
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await RetireMissedInvalidationsAsync();
+        _redis.ConnectionFailed += OnConnectionFailed;
+        _redis.ConnectionRestored += OnConnectionRestored;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _redis.GetSubscriber().SubscribeAsync(_invalidations, OnInvalidation)
+                    .WaitAsync(_options.OperationTimeout, cancellationToken);
+                _subscribed = true;
+                if (!_circuit.IsOpen && _redis.IsConnected)
+                {
+                    _near.Listening();
+                }
+
+                return;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                Trip(exception);
+                await Task.Delay(_options.BreakDuration, cancellationToken);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _redis.ConnectionFailed -= OnConnectionFailed;
+        _redis.ConnectionRestored -= OnConnectionRestored;
+        _near.Dispose();
+    }
+
+    private void OnInvalidation(RedisChannel channel, RedisValue message)
+    {
+        var text = (string?)message ?? "";
+        if (text == CacheScripts.EverythingMessage)
+        {
+            _near.InvalidateAll();
+            return;
+        }
+
+        _near.Invalidate(text.Split('\n').Select(name => new CacheScope(name)));
+    }
+
+    // Whatever connection dropped, pub/sub messages may be lost with it: stop trusting the in-process layer.
+    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e)
+    {
+        _subscribed = false;
+        _near.Deaf();
+    }
+
+    // StackExchange.Redis resubscribes by itself; the layer comes back on the next successful Redis call.
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _subscribed = true;
 
     private RedisKey VersionKey(CacheScope scope) => $"{_options.KeyPrefix}:version:{scope.Name}";
 
@@ -210,12 +297,18 @@ public sealed partial class CacheAside
         var missed = Interlocked.Read(ref _missedInvalidations);
         if (missed == 0)
         {
+            ResumeNearCache();
             return true;
         }
 
         try
         {
-            var epoch = await _redis.GetDatabase().StringIncrementAsync(_epochKey).WaitAsync(_options.OperationTimeout);
+            var result = await _redis.GetDatabase()
+                .ScriptEvaluateAsync(CacheScripts.IncrementEpochAndPublish, [_epochKey], [_invalidations.ToString()])
+                .WaitAsync(_options.OperationTimeout);
+            var epoch = (long)result;
+            _near.InvalidateAll();
+            ResumeNearCache();
             // Only clear what this bump covered: a failure recorded meanwhile keeps the flag set.
             Interlocked.CompareExchange(ref _missedInvalidations, 0, missed);
             LogEpochBumped(_logger, epoch);
@@ -228,8 +321,19 @@ public sealed partial class CacheAside
         }
     }
 
+    // Redis answered: if the subscription is up, the in-process layer may serve again (it was emptied when it stopped).
+    private void ResumeNearCache()
+    {
+        if (_subscribed && !_near.IsListening)
+        {
+            _near.Listening();
+        }
+    }
+
     private void Trip(Exception exception)
     {
+        // Other replicas' invalidations may not be getting through either: the in-process layer stops and forgets.
+        _near.Deaf();
         if (_circuit.Trip())
         {
             // The exception's type and message only: StackExchange.Redis never puts the password in them.

@@ -17,4 +17,14 @@ public sealed class CacheOptions
 
     /// <summary>After a failed Redis call, Redis is left alone this long (requests go straight to the database).</summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How long the in-process layer keeps an entry at most (zero turns the layer off). Invalidations drop entries
+    /// at once; this bounds staleness only in failures no connection event reports (a frozen Redis, a lost
+    /// pub/sub message), so keep it short.
+    /// </summary>
+    public TimeSpan LocalTimeToLive { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many entries the in-process layer keeps at most (zero turns it off).</summary>
+    public int LocalMaxEntries { get; set; } = 10_000;
 }

@@ -34,11 +34,26 @@ internal static class CacheScripts
         return 1
         """;
 
-    /// <summary>Increments every key given (scope versions), in one round trip.</summary>
-    public const string IncrementAll = """
+    /// <summary>The pub/sub message that retires every in-process entry (the epoch moved).</summary>
+    public const string EverythingMessage = "*";
+
+    /// <summary>
+    /// Increments every key given (scope versions) and publishes the scopes' names (ARGV[2], one per line) on the
+    /// invalidation channel (ARGV[1]), in one round trip: every replica's in-process layer hears of it before the
+    /// writer answers.
+    /// </summary>
+    public const string IncrementAllAndPublish = """
         for _, key in ipairs(KEYS) do
           redis.call('INCR', key)
         end
+        redis.call('PUBLISH', ARGV[1], ARGV[2])
         return #KEYS
+        """;
+
+    /// <summary>Increments the epoch (KEYS[1]) and tells every replica (channel ARGV[1]) to drop its in-process entries.</summary>
+    public const string IncrementEpochAndPublish = """
+        local epoch = redis.call('INCR', KEYS[1])
+        redis.call('PUBLISH', ARGV[1], '*')
+        return epoch
         """;
 }

@@ -3,13 +3,12 @@ using Microsoft.Extensions.Hosting;
 namespace Cloudtalk.Common.Caching;
 
 /// <summary>
-/// Bumps the cache epoch once when the service starts: a replica that crashed may have committed writes
-/// whose invalidations never reached Redis. Does not delay startup when Redis is down (the bump then
-/// happens on the first successful contact).
+/// Starts <see cref="CacheAside"/> with the service: bumps the cache epoch once (a replica that crashed may have
+/// committed writes whose invalidations never reached Redis), then subscribes to other replicas' invalidations so
+/// the in-process layer can serve. Runs in the background: a Redis that is down delays neither startup nor
+/// requests (they answer from the database), and the subscription is retried until it succeeds.
 /// </summary>
-internal sealed class CacheStartup(CacheAside cache) : IHostedService
+internal sealed class CacheStartup(CacheAside cache) : BackgroundService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => cache.RetireMissedInvalidationsAsync();
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => cache.StartAsync(stoppingToken);
 }

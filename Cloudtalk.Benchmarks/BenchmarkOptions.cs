@@ -11,6 +11,7 @@ public sealed record BenchmarkOptions(
     int Products,
     int ReviewsPerProduct,
     int PropagationSamples,
+    int SoakMinutes,
     string? OutputFile)
 {
     public static BenchmarkOptions Parse(string[] args)
@@ -40,6 +41,7 @@ public sealed record BenchmarkOptions(
             Products: Number("products", 1000, 50),
             ReviewsPerProduct: Number("reviews", 5, 2),
             PropagationSamples: Number("samples", 200, 20),
+            SoakMinutes: Number("minutes", 5, 1),
             OutputFile: values.GetValueOrDefault("output"));
     }
 }

@@ -76,7 +76,7 @@ public static class LoadBenchmark
         return failed ? 1 : 0;
     }
 
-    private static async Task WaitForHealthAsync(HttpClient http)
+    internal static async Task WaitForHealthAsync(HttpClient http)
     {
         for (var attempt = 0; attempt < 120; attempt++)
         {

@@ -22,6 +22,21 @@ public sealed class WrkRunner(BenchmarkOptions options)
         }
     }
 
+    /// <summary>One measured run without a warm-up (the soak: minutes of load, sampled while it runs).</summary>
+    public async Task<WrkResult> RunOnceAsync(Scenario scenario, Uri baseAddress, int seconds)
+    {
+        var script = Path.Combine(Path.GetTempPath(), $"cloudtalk-bench-{Guid.NewGuid():N}.lua");
+        await File.WriteAllTextAsync(script, scenario.LuaScript);
+        try
+        {
+            return WrkResult.Parse(scenario.Name, await RunWrkAsync(script, baseAddress, seconds));
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
     private async Task<string> RunWrkAsync(string script, Uri baseAddress, int seconds)
     {
         var start = new ProcessStartInfo("wrk",

@@ -12,10 +12,10 @@ namespace Cloudtalk.Benchmarks.Micro;
 
 /// <summary>
 /// <see cref="CacheAside.WithCache{T}"/> on a hit, against a real redis-server started for the run on loopback:
-/// one Lua round trip plus deserialization.
+/// in Redis (one Lua round trip plus deserialization) and in the in-process layer (a dictionary lookup).
 /// </summary>
 [MemoryDiagnoser]
-public class CacheAsideBenchmarks
+public class CacheAsideBenchmarks : IDisposable
 {
     private static readonly CacheScope Scope = new("product:1");
     private readonly ProductResponse _product = new(1, "Desk lamp", "Warm light", 39.9m, 4.5, 2,
@@ -24,6 +24,7 @@ public class CacheAsideBenchmarks
     private Process _redisServer = null!;
     private ConnectionMultiplexer _redis = null!;
     private CacheAside _cache = null!;
+    private CacheAside _inProcess = null!;
 
     [GlobalSetup]
     public async Task SetupAsync()
@@ -52,18 +53,33 @@ public class CacheAsideBenchmarks
         // Fill the entry (the first call also bumps the epoch, as a fresh process does).
         await _cache.WithCache(Scope, "item", _ => Task.FromResult<ProductResponse?>(_product), CancellationToken.None);
         await _cache.WithCache(Scope, "item", _ => Task.FromResult<ProductResponse?>(_product), CancellationToken.None);
+
+        // Started: subscribed to invalidations, so its in-process layer serves hits.
+        _inProcess = new CacheAside(_redis, Options.Create(new CacheOptions { LocalTimeToLive = TimeSpan.FromHours(1) }),
+            NullLogger<CacheAside>.Instance);
+        await _inProcess.StartAsync(CancellationToken.None);
+        await _inProcess.WithCache(Scope, "item", _ => Task.FromResult<ProductResponse?>(_product), CancellationToken.None);
     }
 
-    [Benchmark]
-    public Task<ProductResponse?> Hit() =>
+    /// <summary>A hit in Redis: what every replica pays without the in-process layer.</summary>
+    [Benchmark(Baseline = true)]
+    public Task<ProductResponse?> RedisHit() =>
         _cache.WithCache<ProductResponse>(Scope, "item", _ => throw new InvalidOperationException("a hit never loads"), CancellationToken.None);
 
+    /// <summary>A hit in the in-process layer (the hot path of GET /api/products/{id}).</summary>
+    [Benchmark]
+    public Task<ProductResponse?> InProcessHit() =>
+        _inProcess.WithCache<ProductResponse>(Scope, "item", _ => throw new InvalidOperationException("a hit never loads"), CancellationToken.None);
+
     [GlobalCleanup]
-    public void Cleanup()
+    public void Dispose()
     {
+        _cache.Dispose();
+        _inProcess.Dispose();
         _redis.Dispose();
         _redisServer.Kill();
         _redisServer.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     private static int FreePort()

@@ -1,5 +1,6 @@
 using Cloudtalk.AppHost.Backing;
 using Cloudtalk.AppHost.Commands;
+using Cloudtalk.AppHost.Telemetry;
 using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -16,6 +17,7 @@ var api = builder.AddProject<Projects.Cloudtalk_Api>("api")
     .WithReference(backing.Cache).WaitFor(backing.Cache)
     .WithReference(backing.Messaging).WaitFor(backing.Messaging)
     .WithHttpHealthCheck("/health")
+    .WithTraceSampling(builder.Configuration)
     // The public REST API: reachable from outside the deployment (azd: ingress external); Rating stays internal.
     .WithExternalHttpEndpoints()
     // Dashboard commands for operators and demos (see README, "Dashboard commands").
@@ -36,6 +38,7 @@ builder.AddProject<Projects.Cloudtalk_Rating>("rating")
     .WithReplicas(ratingReplicas)
     .WithReference(backing.RatingDatabase).WaitFor(backing.RatingDatabase)
     .WithReference(backing.Messaging).WaitFor(backing.Messaging)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithTraceSampling(builder.Configuration);
 
 builder.Build().Run();

@@ -12,7 +12,8 @@ public sealed record BenchmarkOptions(
     int ReviewsPerProduct,
     int PropagationSamples,
     int SoakMinutes,
-    string? OutputFile)
+    string? OutputFile,
+    string? ChartFile)
 {
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -42,6 +43,7 @@ public sealed record BenchmarkOptions(
             ReviewsPerProduct: Number("reviews", 5, 2),
             PropagationSamples: Number("samples", 200, 20),
             SoakMinutes: Number("minutes", 5, 1),
-            OutputFile: values.GetValueOrDefault("output"));
+            OutputFile: values.GetValueOrDefault("output"),
+            ChartFile: values.GetValueOrDefault("chart"));
     }
 }

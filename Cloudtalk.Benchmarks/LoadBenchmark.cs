@@ -13,9 +13,11 @@ public static class LoadBenchmark
 {
     public static async Task<int> RunAsync(BenchmarkOptions options)
     {
-        using var http = new HttpClient { BaseAddress = options.Api, Timeout = TimeSpan.FromSeconds(30) };
+        await WaitForApiAsync(options.Api);
+        var target = ApiEndpoint.Direct(options.Api);
+        Console.WriteLine($"Requests go to {target}{(target == options.Api ? "" : $" (the Api process itself; {options.Api} is the AppHost's proxy)")}.");
+        using var http = NewHttpClient(target);
         var client = new CloudtalkClient(http);
-        await WaitForHealthAsync(http);
 
         Console.WriteLine($"Seeding {options.Products} products with {options.ReviewsPerProduct} reviews each...");
         var products = await Seeder.SeedAsync(client, options.Products, options.ReviewsPerProduct);
@@ -40,7 +42,14 @@ public static class LoadBenchmark
                  })
         {
             Console.WriteLine($"Measuring {scenario.Name}...");
-            results.Add(await wrk.RunAsync(scenario, options.Api));
+            results.Add(await wrk.RunAsync(scenario, target));
+        }
+
+        if (target != options.Api)
+        {
+            Console.WriteLine("Measuring get-by-id through the AppHost's proxy...");
+            var proxied = await wrk.RunAsync(Scenario.GetById(hotSet), options.Api);
+            results.Insert(1, proxied with { Scenario = proxied.Scenario + $", via the proxy at :{options.Api.Port}" });
         }
 
         var probe = new PropagationProbe(http, client, probeProducts);
@@ -70,14 +79,24 @@ public static class LoadBenchmark
             await File.WriteAllTextAsync(options.OutputFile, report);
         }
 
+        if (options.ChartFile is not null)
+        {
+            await File.WriteAllTextAsync(options.ChartFile, ResultsChart.Render(ceiling, results));
+        }
+
         // A run with errors or a lost update is a failed run, whatever its speed.
         var failed = results.Any(result => result.Errors > 0) || propagation.Any(result => result.NotSeen > 0) ||
                      exactness is { Wrong: > 0 } || backgroundErrors > 0;
         return failed ? 1 : 0;
     }
 
-    internal static async Task WaitForHealthAsync(HttpClient http)
+    /// <summary>A client with a bounded connection pool: the background writers must not open a connection per request.</summary>
+    internal static HttpClient NewHttpClient(Uri baseAddress) =>
+        new(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+
+    internal static async Task WaitForApiAsync(Uri api)
     {
+        using var http = NewHttpClient(api);
         for (var attempt = 0; attempt < 120; attempt++)
         {
             try

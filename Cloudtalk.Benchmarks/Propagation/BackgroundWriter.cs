@@ -9,6 +9,7 @@ public sealed class BackgroundWriter(Load.CloudtalkClient client, IReadOnlyList<
     private Task? _loop;
     private long _sent;
     private long _errors;
+    private int _disposed;
 
     public long Sent => Interlocked.Read(ref _sent);
 
@@ -56,8 +57,14 @@ public sealed class BackgroundWriter(Load.CloudtalkClient client, IReadOnlyList<
         }
     }
 
+    /// <summary>Stops the writer and waits for the writes in flight. Idempotent (it is called once the load ends, and again at scope end).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         if (_loop is not null)
         {

@@ -21,9 +21,10 @@ public static class SoakBenchmark
 
     public static async Task<int> RunAsync(BenchmarkOptions options)
     {
-        using var http = new HttpClient { BaseAddress = options.Api, Timeout = TimeSpan.FromSeconds(30) };
+        await LoadBenchmark.WaitForApiAsync(options.Api);
+        var target = ApiEndpoint.Direct(options.Api);
+        using var http = LoadBenchmark.NewHttpClient(target);
         var client = new CloudtalkClient(http);
-        await LoadBenchmark.WaitForHealthAsync(http);
         Console.WriteLine($"Seeding {options.Products} products with {options.ReviewsPerProduct} reviews each...");
         var products = await Seeder.SeedAsync(client, options.Products, options.ReviewsPerProduct);
         await using var backlog = await Backlog.ConnectAsync();
@@ -31,7 +32,7 @@ public static class SoakBenchmark
         var duration = TimeSpan.FromMinutes(options.SoakMinutes);
         Console.WriteLine($"Soaking for {duration.TotalMinutes} min with the 90/10 mix, sampling every {SampleEvery.TotalSeconds} s...");
         var wrk = new WrkRunner(options);
-        var load = wrk.RunOnceAsync(Scenario.Mix(products), options.Api, (int)duration.TotalSeconds);
+        var load = wrk.RunOnceAsync(Scenario.Mix(products), target, (int)duration.TotalSeconds);
         var samples = new List<Sample>();
         var clock = Stopwatch.StartNew();
         while (!load.IsCompleted)

@@ -5,8 +5,9 @@ namespace Cloudtalk.AppHost.Backing.Local;
 
 /// <summary>
 /// Finds the processes of one local run through /proc: those whose environment carries
-/// <see cref="LocalStateFolder.MarkerVariable"/> with the run's folder. Children inherit it,
-/// so PostgreSQL backends and Erlang helpers are found too.
+/// <see cref="LocalStateFolder.MarkerVariable"/> with the run's folder (children inherit it, so Erlang helpers are
+/// found too), and those working inside the run's folder: redis-server and PostgreSQL's backends overwrite their
+/// environment when they retitle themselves, so the marker alone misses them.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 internal static partial class RunProcesses
@@ -28,7 +29,7 @@ internal static partial class RunProcesses
             try
             {
                 var environment = File.ReadAllBytes($"{entry}/environ");
-                if (environment.AsSpan().IndexOf(marker) >= 0 && !IsZombie(entry))
+                if ((environment.AsSpan().IndexOf(marker) >= 0 || WorksIn(entry, runFolder)) && !IsZombie(entry))
                 {
                     found.Add(pid);
                 }
@@ -49,6 +50,10 @@ internal static partial class RunProcesses
             _ = SendSignal(pid, signal);
         }
     }
+
+    private static bool WorksIn(string procEntry, string runFolder) =>
+        new DirectoryInfo($"{procEntry}/cwd").LinkTarget is { } workingFolder &&
+        (workingFolder + "/").StartsWith(System.IO.Path.TrimEndingDirectorySeparator(runFolder) + "/", StringComparison.Ordinal);
 
     private static bool IsZombie(string procEntry) =>
         File.ReadAllText($"{procEntry}/stat").Contains(") Z ", StringComparison.Ordinal);

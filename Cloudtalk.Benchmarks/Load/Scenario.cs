@@ -14,7 +14,11 @@ public sealed record Scenario(string Name, string LuaScript)
         end
         """;
 
-    private static string IdTable(IEnumerable<long> ids) => "local ids = {" + string.Join(",", ids) + "}\n";
+    private static string IdTable(IEnumerable<long> ids) => "local ids = {" + string.Join(",", ids) + "}";
+
+    // Raw string literals end without a newline: the parts are joined line by line, or "end" runs into the next
+    // statement and wrk, on a script error, falls back to GET / (a 404 that would count as a measured request).
+    private static string Script(params string[] parts) => string.Join("\n", parts) + "\n";
 
     private const string PostReviewFunction = """
         local function post_review()
@@ -25,45 +29,45 @@ public sealed record Scenario(string Name, string LuaScript)
         """;
 
     public static Scenario GetById(IReadOnlyList<long> hotSet) => new("get-by-id (hot 100)",
-        Seeding + IdTable(hotSet) + """
+        Script(Seeding, IdTable(hotSet), """
         request = function()
           return wrk.format("GET", "/api/products/" .. ids[math.random(#ids)])
         end
-        """);
+        """));
 
     public static Scenario ListPage() => new("list page 1, limit 100",
-        Seeding + """
+        Script(Seeding, """
         request = function()
           return wrk.format("GET", "/api/products?page=1&limit=100")
         end
-        """);
+        """));
 
     public static Scenario ReviewPage(IReadOnlyList<long> products) => new("review page of a product",
-        Seeding + IdTable(products) + """
+        Script(Seeding, IdTable(products), """
         request = function()
           return wrk.format("GET", "/api/products/" .. ids[math.random(#ids)] .. "/reviews")
         end
-        """);
+        """));
 
     public static Scenario PostReview(IReadOnlyList<long> products) => new("post-review",
-        Seeding + IdTable(products) + PostReviewFunction + """
+        Script(Seeding, IdTable(products), PostReviewFunction, """
         request = post_review
-        """);
+        """));
 
     public static Scenario Mix(IReadOnlyList<long> products) => new("90/10 read/write mix",
-        Seeding + IdTable(products) + PostReviewFunction + """
+        Script(Seeding, IdTable(products), PostReviewFunction, """
         request = function()
           if math.random(10) == 1 then
             return post_review()
           end
           return wrk.format("GET", "/api/products/" .. ids[math.random(#ids)])
         end
-        """);
+        """));
 
     public static Scenario Ceiling() => new("ceiling: constant product JSON",
-        Seeding + """
+        Script(Seeding, """
         request = function()
           return wrk.format("GET", "/api/products/1")
         end
-        """);
+        """));
 }

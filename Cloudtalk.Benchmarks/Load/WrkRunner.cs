@@ -52,7 +52,8 @@ public sealed class WrkRunner(BenchmarkOptions options)
         var output = await wrk.StandardOutput.ReadToEndAsync();
         var errors = await wrk.StandardError.ReadToEndAsync();
         await wrk.WaitForExitAsync();
-        if (wrk.ExitCode != 0)
+        // A Lua error is only a message on stderr: wrk then measures GET / instead of the scenario.
+        if (wrk.ExitCode != 0 || !string.IsNullOrWhiteSpace(errors))
         {
             throw new InvalidOperationException($"wrk failed: {errors}{output}");
         }

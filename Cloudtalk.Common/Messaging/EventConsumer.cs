@@ -13,8 +13,8 @@ using RabbitMQ.Client.Events;
 namespace Cloudtalk.Common.Messaging;
 
 /// <summary>
-/// Consumes one queue: manual acks, a bounded prefetch, the handler run in a fresh DI scope and acknowledged only
-/// after it returned (committed). A handler failure is retried in-process with exponential backoff
+/// Consumes one queue: manual acks, a bounded prefetch, up to <see cref="MessagingOptions.ConsumerConcurrency"/>
+/// deliveries handled at once, each in a fresh DI scope and acknowledged only after its handler returned (committed). A handler failure is retried in-process with exponential backoff
 /// (<see cref="MessagingOptions.MaxHandlingAttempts"/>), then the message is rejected without requeue, which the
 /// queue dead-letters into <c>&lt;queue&gt;.dlq</c>; bad JSON, a missing or malformed message id, an event name the
 /// queue has no handler for, or an <see cref="UnprocessableEventException"/> is dead-lettered at once. A transient
@@ -45,7 +45,10 @@ public sealed partial class EventConsumer(
             try
             {
                 var connection = services.GetRequiredService<IConnection>();
-                channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
+                channel = await connection.CreateChannelAsync(
+                    new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false,
+                        consumerDispatchConcurrency: Math.Max((ushort)1, options.Value.ConsumerConcurrency)),
+                    stoppingToken);
                 await MessagingTopology.DeclareAsync(channel, stoppingToken);
                 await channel.BasicQosAsync(prefetchSize: 0, options.Value.PrefetchCount, global: false, stoppingToken);
 
@@ -53,7 +56,7 @@ public sealed partial class EventConsumer(
                 var current = channel;
                 consumer.ReceivedAsync += (_, delivery) => OnReceivedAsync(current, delivery, stoppingToken);
                 await channel.BasicConsumeAsync(registration.Queue, autoAck: false, consumer, stoppingToken);
-                LogConsuming(logger, registration.Queue, options.Value.PrefetchCount);
+                LogConsuming(logger, registration.Queue, options.Value.PrefetchCount, options.Value.ConsumerConcurrency);
                 failures = 0;
 
                 // Automatic recovery reopens the channel and its consumer after a connection loss; a channel that
@@ -270,8 +273,8 @@ public sealed partial class EventConsumer(
             : DateTimeOffset.UtcNow;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} with a prefetch of {Prefetch}.")]
-    private static partial void LogConsuming(ILogger logger, string queue, ushort prefetch);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} with a prefetch of {Prefetch}, {Concurrency} at a time.")]
+    private static partial void LogConsuming(ILogger logger, string queue, ushort prefetch, ushort concurrency);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The channel consuming {Queue} was closed ({Reason}); opening a new one.")]
     private static partial void LogChannelLost(ILogger logger, string queue, string? reason);

@@ -11,10 +11,9 @@ namespace Cloudtalk.Common.Outbox;
 /// Puts the committed outbox rows of <typeparamref name="TContext"/> on the wire. Woken at once by a commit in this
 /// process (<see cref="OutboxSignal{TContext}"/>), and every <see cref="OutboxOptions.PollInterval"/> for rows left by
 /// a crash or another replica. Each round claims up to <see cref="OutboxOptions.BatchSize"/> unsent rows with
-/// <c>SELECT ... FOR UPDATE SKIP LOCKED</c> (so replicas never publish the same row at once), publishes them in
-/// creation order, each awaiting the broker's confirmation, and marks sent only the confirmed ones, in the same
-/// transaction. When the broker or the database fails the round stops at the first unconfirmed row and the relay
-/// retries with a doubling backoff: nothing is dropped and nothing is marked sent without a confirmation. A crash
+/// <c>SELECT ... FOR UPDATE SKIP LOCKED</c> (so replicas never publish the same row at once), publishes them all at
+/// once, awaits every broker confirmation, and marks sent only the confirmed ones, in the same transaction. When the
+/// broker or the database fails, the unconfirmed rows stay unsent and the relay retries with a doubling backoff: nothing is dropped and nothing is marked sent without a confirmation. A crash
 /// between the confirmation and the commit publishes a row twice: delivery is at least once, consumers are
 /// idempotent by event id.
 /// </summary>
@@ -98,20 +97,22 @@ public sealed partial class OutboxRelay<TContext>(
                 .AsNoTracking()
                 .ToListAsync(token);
 
+            // All of the batch on the wire at once, then every confirmation awaited: one round trip per batch, not per
+            // row. Consumers do not rely on the order of events (versions and event ids make them order-safe).
+            var publishes = batch.Select(message => (message.Id, Publish: publisher.PublishAsync(message.ToOutgoingMessage(), token))).ToList();
             var confirmed = new List<Guid>(batch.Count);
             Exception? publishFailure = null;
-            foreach (var message in batch)
+            foreach (var (id, publish) in publishes)
             {
                 try
                 {
-                    await publisher.PublishAsync(message.ToOutgoingMessage(), token);
-                    confirmed.Add(message.Id);
+                    await publish;
+                    confirmed.Add(id);
                 }
                 catch (Exception exception) when (exception is not OperationCanceledException || !token.IsCancellationRequested)
                 {
-                    // Later rows wait too, so that one relay keeps the creation order.
-                    publishFailure = exception;
-                    break;
+                    // The row stays unsent and the next round publishes it again; the confirmed ones are marked below.
+                    publishFailure ??= exception;
                 }
             }
 

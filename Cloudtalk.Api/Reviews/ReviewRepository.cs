@@ -46,16 +46,9 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             {
                 db.ChangeTracker.Clear();
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                // KEY SHARE lock: the product cannot be deleted until this review is committed (the delete then
-                // takes the review with it), and an already deleted product is a clean "not found".
-                var product = await db.Database
-                    .SqlQuery<long>($"SELECT id AS \"Value\" FROM products WHERE id = {productId} FOR KEY SHARE")
-                    .ToListAsync(ct);
-                if (product.Count == 0)
-                {
-                    return new ReviewWriteResult(ReviewWriteStatus.ProductNotFound);
-                }
-
+                // No read of the product first: the insert's foreign-key check takes the same KEY SHARE lock on the
+                // product row (a concurrent delete waits for this commit, then takes the review with it), and a missing
+                // product is a foreign-key violation, answered below as "not found". One round trip fewer per review.
                 var now = time.UtcNow();
                 var review = new Review
                 {
@@ -79,7 +72,7 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
         }
         catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
         {
-            // Backstop for the lock above: the database's foreign key has the last word.
+            // The product does not exist, or was deleted before this insert took its lock.
             db.ChangeTracker.Clear();
             return new ReviewWriteResult(ReviewWriteStatus.ProductNotFound);
         }

@@ -61,11 +61,15 @@ public static class LoadBenchmark
             Console.WriteLine($"Measuring rating propagation under {rate} background writes/s...");
             await using var background = new BackgroundWriter(client, loadProducts, rate);
             background.Start();
-            propagation.Add(await probe.MeasureAsync(rate == 0 ? "idle" : $"under {rate} writes/s", options.PropagationSamples));
+            var measured = await probe.MeasureAsync(rate == 0 ? "idle" : $"under {rate} writes/s offered", options.PropagationSamples);
             await background.DisposeAsync();
+            backgroundErrors += background.Errors;
+            propagation.Add(rate == 0 ? measured : measured with
+            {
+                Label = measured.Label + $" ({background.AchievedPerSecond:F0}/s achieved, {background.Skipped} skipped at {BackgroundWriter.MaxInFlight} in flight)",
+            });
             if (rate == 1000)
             {
-                backgroundErrors = background.Errors;
                 exactness = await ExactnessCheck.WaitUntilExactAsync(client, TimeSpan.FromSeconds(30));
             }
         }

@@ -6,30 +6,33 @@ namespace Cloudtalk.Benchmarks.Load;
 /// <summary>Runs wrk (Debian's package) with a Lua script per scenario: a warm-up, then the measured run.</summary>
 public sealed class WrkRunner(BenchmarkOptions options)
 {
-    public async Task<WrkResult> RunAsync(Scenario scenario, Uri baseAddress)
-    {
-        var script = Path.Combine(Path.GetTempPath(), $"cloudtalk-bench-{Guid.NewGuid():N}.lua");
-        await File.WriteAllTextAsync(script, scenario.LuaScript);
-        try
+    /// <summary>A warm-up, then the measured run.</summary>
+    public Task<WrkResult> RunAsync(Scenario scenario, Uri baseAddress) =>
+        WithScriptAsync(scenario, async script =>
         {
             await RunWrkAsync(script, baseAddress, options.WarmupSeconds);
-            var output = await RunWrkAsync(script, baseAddress, options.Seconds);
-            return WrkResult.Parse(scenario.Name, output);
-        }
-        finally
-        {
-            File.Delete(script);
-        }
-    }
+            return await RunWrkAsync(script, baseAddress, options.Seconds);
+        });
 
     /// <summary>One measured run without a warm-up (the soak: minutes of load, sampled while it runs).</summary>
-    public async Task<WrkResult> RunOnceAsync(Scenario scenario, Uri baseAddress, int seconds)
+    public Task<WrkResult> RunOnceAsync(Scenario scenario, Uri baseAddress, int seconds) =>
+        WithScriptAsync(scenario, script => RunWrkAsync(script, baseAddress, seconds));
+
+    private static async Task<WrkResult> WithScriptAsync(Scenario scenario, Func<string, Task<string>> run)
     {
         var script = Path.Combine(Path.GetTempPath(), $"cloudtalk-bench-{Guid.NewGuid():N}.lua");
         await File.WriteAllTextAsync(script, scenario.LuaScript);
         try
         {
-            return WrkResult.Parse(scenario.Name, await RunWrkAsync(script, baseAddress, seconds));
+            var output = await run(script);
+            var result = WrkResult.Parse(scenario.Name, output);
+            if (result.Errors > 0)
+            {
+                // wrk's own lines say which kind (non-2xx answers, or connect/read/write/timeout socket errors).
+                Console.WriteLine($"{scenario.Name}: {result.Errors} errors; wrk said:\n{output}");
+            }
+
+            return result;
         }
         finally
         {

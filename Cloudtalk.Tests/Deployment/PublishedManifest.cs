@@ -33,7 +33,7 @@ public sealed class PublishedManifest : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(_folder);
-        _fresh = await ManifestTests.PublishManifestAsync(Path.Combine(_folder, "aspire-manifest.json"));
+        _fresh = await ManifestTests.PublishManifestToAsync(Path.Combine(_folder, "aspire-manifest.json"));
     }
 
     public Task DisposeAsync()

@@ -31,12 +31,12 @@ public sealed class ManifestTests
     }
 
     /// <summary>Runs the real manifest publisher, as the README and a deployment do.</summary>
-    internal static async Task<JsonObject> PublishManifestAsync()
+    internal static async Task<JsonObject> PublishManifestAsync(params string[] appHostArgs)
     {
         var output = Path.Combine(Path.GetTempPath(), $"cloudtalk-manifest-{Guid.NewGuid():N}.json");
         try
         {
-            return await PublishManifestAsync(output);
+            return await PublishManifestToAsync(output, appHostArgs);
         }
         finally
         {
@@ -48,11 +48,19 @@ public sealed class ManifestTests
     /// Runs the real manifest publisher and leaves the manifest at <paramref name="output"/> (an absolute path);
     /// the project paths in it are relative to that file's folder.
     /// </summary>
-    internal static async Task<JsonObject> PublishManifestAsync(string output)
+    internal static async Task<JsonObject> PublishManifestToAsync(string output, params string[] appHostArgs)
+    {
+        var (exitCode, log) = await RunPublisherAsync(output, appHostArgs);
+        Assert.True(exitCode == 0, $"manifest publisher failed: {log}");
+        return JsonNode.Parse(await File.ReadAllTextAsync(output))!.AsObject();
+    }
+
+    /// <summary>Runs the manifest publisher; its exit code and everything it printed.</summary>
+    internal static async Task<(int ExitCode, string Log)> RunPublisherAsync(string output, params string[] appHostArgs)
     {
         var appHost = Path.GetDirectoryName(typeof(Projects.Cloudtalk_AppHost).Assembly.Location)!;
         var start = new ProcessStartInfo("dotnet",
-            [Path.Combine(appHost, "Cloudtalk.AppHost.dll"), "--publisher", "manifest", "--output-path", output])
+            [Path.Combine(appHost, "Cloudtalk.AppHost.dll"), "--publisher", "manifest", "--output-path", output, .. appHostArgs])
         {
             WorkingDirectory = Projects.Cloudtalk_AppHost.ProjectPath,
             RedirectStandardOutput = true,
@@ -63,8 +71,6 @@ public sealed class ManifestTests
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, $"manifest publisher failed: {await stdout}{await stderr}");
-
-        return JsonNode.Parse(await File.ReadAllTextAsync(output))!.AsObject();
+        return (process.ExitCode, await stdout + await stderr);
     }
 }

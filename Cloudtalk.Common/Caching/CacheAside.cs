@@ -55,7 +55,9 @@ public sealed partial class CacheAside : IDisposable
     private readonly RedisChannel _invalidations;
     private readonly NearCache _near;
 
-    // True while the pub/sub subscription that feeds the in-process layer is up.
+    // True once SubscribeAsync succeeded (StackExchange.Redis then restores the subscription after reconnects), and
+    // true while that subscription is up.
+    private volatile bool _subscriptionEstablished;
     private volatile bool _subscribed;
 
     // Starts at 1: a fresh process assumes it missed invalidations and bumps the epoch on first contact.
@@ -186,6 +188,7 @@ public sealed partial class CacheAside : IDisposable
             {
                 await _redis.GetSubscriber().SubscribeAsync(_invalidations, OnInvalidation)
                     .WaitAsync(_options.OperationTimeout, cancellationToken);
+                _subscriptionEstablished = true;
                 _subscribed = true;
                 if (!_circuit.IsOpen && _redis.IsConnected)
                 {
@@ -230,7 +233,7 @@ public sealed partial class CacheAside : IDisposable
     }
 
     // StackExchange.Redis resubscribes by itself; the layer comes back on the next successful Redis call.
-    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _subscribed = true;
+    private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e) => _subscribed = _subscriptionEstablished;
 
     private RedisKey VersionKey(CacheScope scope) => $"{_options.KeyPrefix}:version:{scope.Name}";
 

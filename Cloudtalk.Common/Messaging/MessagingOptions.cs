@@ -11,8 +11,8 @@ public sealed class MessagingOptions
 
     /// <summary>
     /// How many deliveries of one queue a consumer handles at once. Default 16: a handler mostly waits for its
-    /// database's commit, so one at a time caps a consumer at a few hundred events per second. Handlers stay correct
-    /// in any order (idempotent by event id, serialised per product by a row lock, versions against stale events).
+    /// database's commit, so one at a time leaves the machine idle between commits. Handlers stay correct in any
+    /// order (idempotent by event id, serialised per product by a row lock, versions against stale events).
     /// </summary>
     public ushort ConsumerConcurrency { get; set; } = 16;
 

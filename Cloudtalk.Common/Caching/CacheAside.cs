@@ -39,8 +39,9 @@ namespace Cloudtalk.Common.Caching;
 /// <para><b>In-process layer.</b> In front of Redis sits a small in-memory layer (<see cref="NearCache"/>): a hot
 /// key is answered without a Redis round trip. Invalidations reach every replica's layer through Redis pub/sub,
 /// published by the same script that bumps the versions, so before the writer answers its client. The layer is
-/// used only after <see cref="StartAsync"/> subscribed and while the subscription and Redis are healthy; its
-/// entries live at most <see cref="CacheOptions.LocalTimeToLive"/>.</para>
+/// used only when <see cref="CacheOptions.LocalTimeToLive"/> is above zero (it is off by default: other replicas
+/// hear of a write a moment after the writer answered), after <see cref="StartAsync"/> subscribed, and while the
+/// subscription and Redis are healthy; its entries live at most <see cref="CacheOptions.LocalTimeToLive"/>.</para>
 /// </remarks>
 public sealed partial class CacheAside : IDisposable
 {

@@ -19,11 +19,12 @@ public sealed class CacheOptions
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// How long the in-process layer keeps an entry at most (zero turns the layer off). Invalidations drop entries
-    /// at once; this bounds staleness only in failures no connection event reports (a frozen Redis, a lost
-    /// pub/sub message), so keep it short.
+    /// How long the in-process layer keeps an entry at most; zero (the default) turns the layer off. Turn it on only
+    /// where one process serves every read and write of the keys (one replica): there a write invalidates it
+    /// synchronously. Other replicas hear of a write through Redis pub/sub, a moment after the writer answered.
+    /// Keep it short: it bounds staleness in failures no connection event reports (a frozen Redis).
     /// </summary>
-    public TimeSpan LocalTimeToLive { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan LocalTimeToLive { get; set; } = TimeSpan.Zero;
 
     /// <summary>How many entries the in-process layer keeps at most (zero turns it off).</summary>
     public int LocalMaxEntries { get; set; } = 10_000;

@@ -40,7 +40,10 @@ builder.AddProject<Projects.Cloudtalk_Rating>("rating")
     .WithReplicas(ratingReplicas)
     .WithReference(backing.RatingDatabase).WaitFor(backing.RatingDatabase)
     .WithReference(backing.Messaging).WaitFor(backing.Messaging)
+    // Only the rebuild reads the Api (its reviews); Rating starts and consumes events without it.
+    .WithReference(api)
     .WithHttpHealthCheck("/health")
-    .WithTraceSampling(builder.Configuration);
+    .WithTraceSampling(builder.Configuration)
+    .WithRecomputeRatingsCommand();
 
 builder.Build().Run();

@@ -1,4 +1,5 @@
 using Cloudtalk.Rating.Infrastructure;
+using Cloudtalk.Rating.Reconciliation;
 using Cloudtalk.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,5 +10,6 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapRatingRebuildApi();
 
 app.Run();

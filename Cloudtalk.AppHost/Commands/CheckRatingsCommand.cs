@@ -26,7 +26,7 @@ public static class CheckRatingsCommand
 
     private static async Task<ExecuteCommandResult> CheckAsync(EndpointReference endpoint, ExecuteCommandContext context)
     {
-        using var client = ApiCommandClient.Create(endpoint);
+        using var client = ServiceCommandClient.Create(endpoint);
         try
         {
             using var response = await client.GetAsync(Path, context.CancellationToken);

@@ -31,7 +31,7 @@ public static class DemoDataCommand
 
     private static async Task<ExecuteCommandResult> LoadAsync(EndpointReference endpoint, ExecuteCommandContext context)
     {
-        using var client = ApiCommandClient.Create(endpoint);
+        using var client = ServiceCommandClient.Create(endpoint);
         var cancellationToken = context.CancellationToken;
         try
         {
@@ -41,7 +41,7 @@ public static class DemoDataCommand
             {
                 var product = DemoData.Products[index];
                 using var response = await client.PostAsJsonAsync("/api/products",
-                    new { product.Name, product.Description, product.Price }, ApiCommandClient.Json, cancellationToken);
+                    new { product.Name, product.Description, product.Price }, ServiceCommandClient.Json, cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
                     return CommandResults.Failure(
@@ -61,7 +61,7 @@ public static class DemoDataCommand
                         using var response = await client.PostAsJsonAsync("/api/reviews", new
                         {
                             productId = productIds[index], review.FirstName, review.LastName, review.ReviewText, review.Rating,
-                        }, ApiCommandClient.Json, token);
+                        }, ServiceCommandClient.Json, token);
                         if (!response.IsSuccessStatusCode)
                         {
                             failures.Enqueue($"a review of product {productIds[index]} answered {(int)response.StatusCode}");

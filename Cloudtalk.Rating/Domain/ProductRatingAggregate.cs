@@ -42,6 +42,20 @@ public sealed class ProductRatingAggregate
         return true;
     }
 
+    /// <summary>
+    /// Sets the aggregate to a recomputation from scratch, with a version above both its own and the one the Api
+    /// serves (<paramref name="servedVersion"/>), so that the Api applies the republished rating whatever it holds.
+    /// </summary>
+    /// <returns>True when the count or the sum was wrong.</returns>
+    public bool Rebuild(int reviewCount, long ratingSum, long servedVersion)
+    {
+        var wasWrong = ReviewCount != reviewCount || RatingSum != ratingSum;
+        ReviewCount = reviewCount;
+        RatingSum = ratingSum;
+        Version = Math.Max(Version, servedVersion) + 1;
+        return wasWrong;
+    }
+
     /// <summary>Marks the product deleted and empties its aggregate.</summary>
     public void MarkDeleted()
     {

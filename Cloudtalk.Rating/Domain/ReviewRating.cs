@@ -18,6 +18,12 @@ public sealed class ReviewRating
 
     public bool IsDeleted { get; set; }
 
+    /// <summary>
+    /// The version of a review known to be deleted for good (a rebuild found it gone from the Api): every event
+    /// that may still arrive for it is older, so none can bring it back.
+    /// </summary>
+    public const long GoneForGoodVersion = long.MaxValue;
+
     /// <summary>The rating this review adds to its product's aggregate: none when deleted.</summary>
     public int? Contribution => IsDeleted ? null : Rating;
 
@@ -33,5 +39,12 @@ public sealed class ReviewRating
         Rating = rating;
         IsDeleted = deleted;
         ReviewVersion = version;
+    }
+
+    /// <summary>Records that the review no longer exists anywhere (see <see cref="GoneForGoodVersion"/>).</summary>
+    public void MarkGoneForGood()
+    {
+        IsDeleted = true;
+        ReviewVersion = GoneForGoodVersion;
     }
 }

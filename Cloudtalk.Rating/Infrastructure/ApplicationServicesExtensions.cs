@@ -3,6 +3,7 @@ using Cloudtalk.Common.Messaging;
 using Cloudtalk.Common.Outbox;
 using Cloudtalk.Common.Persistence;
 using Cloudtalk.Rating.Application;
+using Cloudtalk.Rating.Reconciliation;
 
 namespace Cloudtalk.Rating.Infrastructure;
 
@@ -10,7 +11,8 @@ public static class ApplicationServicesExtensions
 {
     /// <summary>
     /// Everything Rating needs besides the service defaults: its database (migrated at start), the broker, the
-    /// consumer of <c>rating.review-events</c> and the outbox relay that publishes <c>rating-updated</c>.
+    /// consumer of <c>rating.review-events</c>, the outbox relay that publishes <c>rating-updated</c>, and the rebuild
+    /// that recomputes every rating from the Api's reviews.
     /// </summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
@@ -28,6 +30,10 @@ public static class ApplicationServicesExtensions
             .AddHandler<ReviewDeleted, RatingProjection>()
             .AddHandler<ProductDeleted, RatingProjection>();
         builder.Services.AddHostedService<ProcessedEventsPurger>();
+
+        // The rebuild reads the Api's reviews over HTTP: each service keeps its own database.
+        builder.Services.AddHttpClient<RatingSourceClient>(http => http.BaseAddress = new Uri(RatingSourceClient.ApiAddress));
+        builder.Services.AddScoped<RatingRebuild>();
         return builder;
     }
 }

@@ -95,6 +95,8 @@ public sealed partial class DeploymentManifestTests(PublishedManifest manifest) 
         // The services listen where the platform routes to.
         Assert.Equal("{api.bindings.http.targetPort}", (string)manifest.Resource("api")["env"]!["HTTP_PORTS"]!);
         Assert.Equal("{rating.bindings.http.targetPort}", (string)manifest.Resource("rating")["env"]!["HTTP_PORTS"]!);
+        // Rating's rebuild reads the Api by service discovery (https+http://api).
+        Assert.Equal("{api.bindings.http.url}", (string)manifest.Resource("rating")["env"]!["services__api__http__0"]!);
     }
 
     [Fact]

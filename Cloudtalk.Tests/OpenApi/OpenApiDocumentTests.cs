@@ -21,6 +21,7 @@ public sealed class OpenApiDocumentTests(CloudtalkAppFixture fixture)
         { "/api/reviews/{id}", "get", ["200", "404"] },
         { "/api/reviews/{id}", "put", ["200", "400", "404", "413"] },
         { "/api/reviews/{id}", "delete", ["204", "404"] },
+        { "/api/operations/rating-sources", "get", ["200", "400"] },
     };
 
     [Theory]

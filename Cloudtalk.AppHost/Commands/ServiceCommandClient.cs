@@ -1,0 +1,19 @@
+using System.Text.Json;
+
+namespace Cloudtalk.AppHost.Commands;
+
+/// <summary>An HTTP client for a service's endpoints (the Api's REST Api, Rating's rebuild), for commands that run in the AppHost.</summary>
+internal static class ServiceCommandClient
+{
+    /// <summary>camelCase, as the Api reads and writes JSON.</summary>
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
+
+    /// <summary>
+    /// A client for the endpoint's URL as allocated for this run (with replicas, the proxy in front of them).
+    /// A client per command run: commands are rare, and a fresh one never holds a stale connection.
+    /// </summary>
+    /// <param name="endpoint">The resource's endpoint.</param>
+    /// <param name="timeout">How long one request may take (default 30 s).</param>
+    public static HttpClient Create(EndpointReference endpoint, TimeSpan? timeout = null) =>
+        new() { BaseAddress = new Uri(endpoint.Url), Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+}

@@ -15,7 +15,9 @@ public static class ApplicationServicesExtensions
     /// <summary>Everything the Api needs besides the service defaults: database, cache, broker, errors, OpenAPI.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<ApiDbContext>("apidb", configureDbContextOptions: ApiDbContext.ConfigureOptions);
+        builder.AddNpgsqlDbContext<ApiDbContext>("apidb",
+            settings => settings.ConnectionString = StatementPreparation.Enable(settings.ConnectionString),
+            ApiDbContext.ConfigureOptions);
         // First hosted service: the schema is current before Kestrel accepts a request.
         builder.Services.AddDatabaseMigrationOnStartup<ApiDbContext>();
 

@@ -16,7 +16,8 @@ public static class ApplicationServicesExtensions
     /// </summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<RatingDbContext>("ratingdb");
+        builder.AddNpgsqlDbContext<RatingDbContext>("ratingdb",
+            settings => settings.ConnectionString = StatementPreparation.Enable(settings.ConnectionString));
         builder.AddRabbitMQClient("messaging");
         builder.AddMessaging();
         builder.Services.AddSingleton(TimeProvider.System);

@@ -16,7 +16,7 @@ public static class ApplicationServicesExtensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDbContext<ApiDbContext>("apidb",
-            settings => settings.ConnectionString = StatementPreparation.Enable(settings.ConnectionString),
+            settings => settings.ConnectionString = ConnectionStringTuning.Apply(settings.ConnectionString),
             ApiDbContext.ConfigureOptions);
         // First hosted service: the schema is current before Kestrel accepts a request.
         builder.Services.AddDatabaseMigrationOnStartup<ApiDbContext>();

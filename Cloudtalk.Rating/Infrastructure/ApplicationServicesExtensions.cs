@@ -17,7 +17,7 @@ public static class ApplicationServicesExtensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.AddNpgsqlDbContext<RatingDbContext>("ratingdb",
-            settings => settings.ConnectionString = StatementPreparation.Enable(settings.ConnectionString));
+            settings => settings.ConnectionString = ConnectionStringTuning.Apply(settings.ConnectionString));
         builder.AddRabbitMQClient("messaging");
         builder.AddMessaging();
         builder.Services.AddSingleton(TimeProvider.System);

@@ -32,8 +32,9 @@ public static class OperationsApi
             .WithSummary("Read a range of products with their reviews' ratings")
             .WithDescription("For Rating's rebuild (the dashboard's **Recompute ratings**): the products with an id in " +
                 "(`afterProductId`, `throughProductId`], each with its served `ratingVersion` and every review's " +
-                "`reviewId`, `rating` and `version`, read from PostgreSQL in one snapshot; `lastProductId` is the " +
-                "highest product id, so that a caller knows where to stop. A range is at most 1000 ids wide.")
+                "`reviewId`, `rating` and `version`, read from PostgreSQL in one snapshot; `nextProductId` is the " +
+                "lowest product id above the range (null: none), so that a caller can skip gaps and knows where to stop. " +
+                "A range is at most 1000 ids wide.")
             .ProducesValidationProblem();
 
         return app;

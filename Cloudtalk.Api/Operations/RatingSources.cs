@@ -21,7 +21,9 @@ public static class RatingSources
                     .Select(review => new ReviewRatingSource(review.Id, review.Rating, review.Version))
                     .ToList()))
             .ToListAsync(cancellationToken);
-        var lastProductId = await db.Products.MaxAsync(product => (long?)product.Id, cancellationToken) ?? 0;
-        return new RatingSourceRange(products, lastProductId);
+        var nextProductId = await db.Products
+            .Where(product => product.Id > request.ThroughProductId)
+            .MinAsync(product => (long?)product.Id, cancellationToken);
+        return new RatingSourceRange(products, nextProductId);
     }
 }

@@ -5,8 +5,9 @@ namespace Cloudtalk.Common.Reconciliation;
 /// (<c>GET /api/operations/rating-sources</c>). Products and reviews come from one statement, so one snapshot.
 /// </summary>
 /// <param name="Products">The range's products in id order, each with all its reviews.</param>
-/// <param name="LastProductId">The highest product id the Api holds (0 without products): where a rebuild can stop.</param>
-public sealed record RatingSourceRange(IReadOnlyList<ProductRatingSource> Products, long LastProductId)
+/// <param name="NextProductId">The lowest product id above the range, null when there is none: where a rebuild goes
+/// on (product ids can be far apart), or that it can stop.</param>
+public sealed record RatingSourceRange(IReadOnlyList<ProductRatingSource> Products, long? NextProductId)
 {
     /// <summary>The Api endpoint that serves a range.</summary>
     public const string Path = "/api/operations/rating-sources";

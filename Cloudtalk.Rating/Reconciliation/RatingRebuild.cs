@@ -37,24 +37,25 @@ public sealed partial class RatingRebuild(RatingDbContext db, RatingSourceClient
     public async Task<RatingRebuildReport> RunAsync(CancellationToken cancellationToken)
     {
         var report = new RatingRebuildReport();
-        // Rating may hold products above the Api's highest id (the newest ones deleted): those ranges count too.
-        var lastHeld = await db.ProductRatingAggregates.MaxAsync(aggregate => (long?)aggregate.ProductId, cancellationToken) ?? 0;
-        long after = 0;
-        long last;
-        do
+        long? next = 1;
+        while (next is { } first)
         {
-            var through = after + RangeWidth;
-            last = Math.Max(lastHeld, await RebuildRangeAsync(after, through, report, cancellationToken));
-            after = through;
+            var through = first - 1 + RangeWidth;
+            var nextServed = await RebuildRangeAsync(first - 1, through, report, cancellationToken);
+            // The next range starts at the next product either side knows (Rating may hold products the Api lost,
+            // and ids can be far apart), so gaps cost nothing.
+            var nextHeld = await db.ProductRatingAggregates
+                .Where(aggregate => aggregate.ProductId > through)
+                .MinAsync(aggregate => (long?)aggregate.ProductId, cancellationToken);
+            next = nextServed is null ? nextHeld : nextHeld is null ? nextServed : Math.Min(nextServed.Value, nextHeld.Value);
         }
-        while (after < last);
 
         LogRebuilt(logger, report.ProductsRepublished, report.ProductsCorrected, report.ReviewsCorrected, report.ReviewsRemoved);
         return report;
     }
 
-    /// <returns>The Api's highest product id, as of the range's read.</returns>
-    private Task<long> RebuildRangeAsync(long after, long through, RatingRebuildReport report, CancellationToken cancellationToken) =>
+    /// <returns>The Api's lowest product id above the range, as of the range's read; null when there is none.</returns>
+    private Task<long?> RebuildRangeAsync(long after, long through, RatingRebuildReport report, CancellationToken cancellationToken) =>
         db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
             db.ChangeTracker.Clear();
@@ -90,7 +91,7 @@ public sealed partial class RatingRebuild(RatingDbContext db, RatingSourceClient
             await db.SaveChangesAsync(token);
             await transaction.CommitAsync(token);
             report.Add(range);
-            return served.LastProductId;
+            return served.NextProductId;
         }, cancellationToken);
 
     /// <summary>The aggregates of products Rating has not seen yet, created empty and locked.</summary>

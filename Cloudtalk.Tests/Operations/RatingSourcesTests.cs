@@ -14,6 +14,7 @@ public sealed class RatingSourcesTests(CloudtalkAppFixture fixture)
     public async Task A_range_lists_its_products_with_every_review_rating_and_version()
     {
         var product = (await _api.CreateProductAsync("rating source")).Id();
+        var next = (await _api.CreateProductAsync("the next product")).Id();
         var first = (await _api.CreateReviewAsync(product, 2)).Id();
         var second = (await _api.CreateReviewAsync(product, 5)).Id();
         using (var update = await _api.PutJsonAsync($"/api/reviews/{second}", new { rating = 4 }))
@@ -30,7 +31,10 @@ public sealed class RatingSourcesTests(CloudtalkAppFixture fixture)
             .Select(review => (review.GetProperty("reviewId").GetInt64(), review.GetProperty("rating").GetInt32(), review.GetProperty("version").GetInt64()))
             .ToArray();
         Assert.Equal([(first, 2, 1L), (second, 4, 2L)], reviews);
-        Assert.True(range.GetProperty("lastProductId").GetInt64() >= product);
+        Assert.Equal(next, range.GetProperty("nextProductId").GetInt64());
+        var beyondTheLast = await _api.GetJsonAsync($"{Path}?afterProductId={next}&throughProductId={next + 1000}");
+        Assert.Empty(beyondTheLast.GetProperty("products").EnumerateArray());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, beyondTheLast.GetProperty("nextProductId").ValueKind);
     }
 
     [Theory]

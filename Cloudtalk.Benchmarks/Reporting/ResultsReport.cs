@@ -33,7 +33,10 @@ public static class ResultsReport
         text.AppendLine("|---|---:|---:|---:|---:|---:|");
         foreach (var result in propagation)
         {
-            text.AppendLine(invariant, $"| {result.Label} | {result.Samples} | {result.NotSeen} | {result.P50Ms:F1} | {result.P99Ms:F1} | {result.MaxMs:F1} |");
+            // Without a sample seen in time there is no latency to report (the row says how many were not seen).
+            string Latency(double ms) => result.Samples == 0 ? "–" : ms.ToString("F1", invariant);
+            text.AppendLine(invariant,
+                $"| {result.Label} | {result.Samples} | {result.NotSeen} | {Latency(result.P50Ms)} | {Latency(result.P99Ms)} | {Latency(result.MaxMs)} |");
         }
 
         if (exactness is not null)

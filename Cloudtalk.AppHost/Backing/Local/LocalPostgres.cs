@@ -58,22 +58,17 @@ internal static class LocalPostgres
 
         return (
             server,
-            builder.AddDatabaseConnectionString(BackingServices.ApiDatabaseName, socketFolder, port, passwordParameter, "cloudtalk_api", databases),
-            builder.AddDatabaseConnectionString(BackingServices.RatingDatabaseName, socketFolder, port, passwordParameter, "cloudtalk_rating", databases));
+            builder.AddDatabaseConnectionString(BackingServices.ApiDatabaseName, port, passwordParameter, "cloudtalk_api", databases),
+            builder.AddDatabaseConnectionString(BackingServices.RatingDatabaseName, port, passwordParameter, "cloudtalk_rating", databases));
     }
 
-    /// <summary>
-    /// The services reach the local server through its Unix-domain socket (Npgsql takes a folder as Host and finds
-    /// <c>.s.PGSQL.&lt;port&gt;</c> in it): on one machine it skips the TCP stack, whose cost showed in the
-    /// benchmarks' kernel time (docs/benchmarks.md). The socket lives in the run's private folder.
-    /// </summary>
     private static IResourceBuilder<IResourceWithConnectionString> AddDatabaseConnectionString(
-        this IDistributedApplicationBuilder builder, string name, string socketFolder, int port,
+        this IDistributedApplicationBuilder builder, string name, int port,
         IResourceBuilder<ParameterResource> password, string database, IResourceBuilder<ExecutableResource> databases)
     {
         var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return builder.AddConnectionString(name, ReferenceExpression.Create(
-                $"Host={socketFolder};Port={portText};Username={User};Password={password.Resource};Database={database}"))
+                $"Host={LocalServer.Host};Port={portText};Username={User};Password={password.Resource};Database={database}"))
             .WaitForCompletion(databases);
     }
 

@@ -123,8 +123,9 @@ public sealed partial class RatingRebuild(RatingDbContext db, RatingSourceClient
     {
         if (aggregate.IsDeleted)
         {
-            // Rating only hears of a deletion after the Api committed it, so the Api cannot still serve the product.
-            if (served is not null)
+            // Rating only hears of a deletion after the Api committed it, so the Api cannot still serve a product whose
+            // marker was there before the read. (One locked after the read may have been deleted since: no news.)
+            if (served is not null && recordsPrecedeRead)
             {
                 LogDeletedButServed(logger, aggregate.ProductId);
             }

@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Text.Json;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Cloudtalk.Common.Events;
 using Cloudtalk.Common.Messaging;
 using Cloudtalk.Tests.Infrastructure;
@@ -17,7 +13,6 @@ namespace Cloudtalk.Tests.Rating;
 [Collection(CloudtalkCollection.Name)]
 public sealed class ServiceRestartTests(CloudtalkAppFixture fixture) : IAsyncLifetime
 {
-    private static readonly TimeSpan ResourceTimeout = TimeSpan.FromMinutes(2);
     private TestBus _bus = null!;
 
     public async Task InitializeAsync() => _bus = await TestBus.StartAsync(fixture.App);
@@ -28,24 +23,10 @@ public sealed class ServiceRestartTests(CloudtalkAppFixture fixture) : IAsyncLif
     public async Task The_relay_sends_what_was_left_unsent_when_the_service_crashed()
     {
         var database = await RatingDatabase.OpenAsync(fixture.App);
-        var commands = fixture.App.App.ResourceCommands;
-        var notifications = fixture.App.App.ResourceNotifications;
         try
         {
             // A crash: the Rating process is killed (SIGKILL), no graceful shutdown.
-            Assert.True(notifications.TryGetCurrentState("rating", out var running));
-            var launcher = Convert.ToInt32(running.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value,
-                CultureInfo.InvariantCulture);
-            foreach (var process in ServiceProcesses(launcher))
-            {
-                process.Kill(entireProcessTree: true);
-                process.Dispose();
-            }
-
-            using (var timeout = new CancellationTokenSource(ResourceTimeout))
-            {
-                await notifications.WaitForResourceAsync("rating", KnownResourceStates.TerminalStates, timeout.Token);
-            }
+            await fixture.App.KillAsync("rating");
 
             // Committed by Rating just before it went away, never published.
             var product = TestIds.Next();
@@ -58,12 +39,7 @@ public sealed class ServiceRestartTests(CloudtalkAppFixture fixture) : IAsyncLif
             var waiting = TestIds.Next();
             await _bus.PublishAsync(new ReviewCreated(TestIds.Next(), waiting, 1, 1));
 
-            using (var timeout = new CancellationTokenSource(ResourceTimeout))
-            {
-                var started = await commands.ExecuteCommandAsync("rating", KnownResourceCommands.StartCommand, timeout.Token);
-                Assert.True(started.Success, started.Message);
-                await notifications.WaitForResourceHealthyAsync("rating", timeout.Token);
-            }
+            await fixture.App.RestartAsync("rating");
 
             await _bus.WaitForRatingAsync(waiting, 1, 1.0);
             var delivered = await _bus.WaitForRatingAsync(product, 4, 4.25);
@@ -75,28 +51,7 @@ public sealed class ServiceRestartTests(CloudtalkAppFixture fixture) : IAsyncLif
         }
         finally
         {
-            if (notifications.TryGetCurrentState("rating", out var state) &&
-                KnownResourceStates.TerminalStates.Contains(state.Snapshot.State?.Text))
-            {
-                await commands.ExecuteCommandAsync("rating", KnownResourceCommands.StartCommand);
-            }
-
-            using var timeout = new CancellationTokenSource(ResourceTimeout);
-            await notifications.WaitForResourceHealthyAsync("rating", timeout.Token);
+            await fixture.App.EnsureRunningAsync("rating");
         }
-    }
-
-    /// <summary>
-    /// The service's own process: the resource's pid is the launcher (<c>dotnet run</c>) or the service itself.
-    /// </summary>
-    private static IEnumerable<Process> ServiceProcesses(int launcher)
-    {
-        var childrenFile = $"/proc/{launcher}/task/{launcher}/children";
-        var children = File.Exists(childrenFile)
-            ? File.ReadAllText(childrenFile).Split(' ', StringSplitOptions.RemoveEmptyEntries)
-            : [];
-        return children.Length == 0
-            ? [Process.GetProcessById(launcher)]
-            : children.Select(child => Process.GetProcessById(int.Parse(child, CultureInfo.InvariantCulture)));
     }
 }

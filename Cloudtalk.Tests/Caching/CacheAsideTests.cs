@@ -1,7 +1,5 @@
 using Cloudtalk.Common.Caching;
 using Cloudtalk.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Cloudtalk.Tests.Caching;
@@ -19,7 +17,7 @@ public sealed class CacheAsideTests(CloudtalkAppFixture fixture)
     public async Task Concurrent_misses_for_one_key_reach_the_loader_once()
     {
         await using var redis = await fixture.App.ConnectRedisAsync();
-        var cache = NewCache(redis);
+        var cache = TestCaches.Create(redis);
         var loads = 0;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -47,7 +45,7 @@ public sealed class CacheAsideTests(CloudtalkAppFixture fixture)
     {
         await using var unreachable = await ConnectionMultiplexer.ConnectAsync(
             "127.0.0.1:1,abortConnect=false,connectTimeout=200,syncTimeout=200,asyncTimeout=200");
-        var cache = NewCache(unreachable);
+        var cache = TestCaches.Create(unreachable);
         var loads = 0;
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -68,7 +66,7 @@ public sealed class CacheAsideTests(CloudtalkAppFixture fixture)
     public async Task A_value_loaded_before_an_invalidation_is_never_stored_after_it()
     {
         await using var redis = await fixture.App.ConnectRedisAsync();
-        var cache = NewCache(redis);
+        var cache = TestCaches.Create(redis);
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -92,7 +90,7 @@ public sealed class CacheAsideTests(CloudtalkAppFixture fixture)
     public async Task Invalidating_a_scope_drops_its_entries_and_leaves_other_scopes_alone()
     {
         await using var redis = await fixture.App.ConnectRedisAsync();
-        var cache = NewCache(redis);
+        var cache = TestCaches.Create(redis);
         var other = new CacheScope("thing:2");
         await cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("a1")), CancellationToken.None);
         await cache.WithCache(other, "item", _ => Task.FromResult<Thing?>(new Thing("b1")), CancellationToken.None);
@@ -109,7 +107,7 @@ public sealed class CacheAsideTests(CloudtalkAppFixture fixture)
     public async Task Null_is_never_cached()
     {
         await using var redis = await fixture.App.ConnectRedisAsync();
-        var cache = NewCache(redis);
+        var cache = TestCaches.Create(redis);
 
         var missing = await cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(null), CancellationToken.None);
         var found = await cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("now there")), CancellationToken.None);
@@ -122,8 +120,8 @@ public sealed class CacheAsideTests(CloudtalkAppFixture fixture)
     public async Task Entries_expire_after_the_time_to_live()
     {
         await using var redis = await fixture.App.ConnectRedisAsync();
-        var prefix = NewPrefix();
-        var cache = NewCache(redis, prefix, TimeSpan.FromMinutes(7));
+        var prefix = TestCaches.NewPrefix();
+        var cache = TestCaches.Create(redis, prefix, timeToLive: TimeSpan.FromMinutes(7));
 
         await cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("x")), CancellationToken.None);
 
@@ -138,7 +136,7 @@ public sealed class CacheAsideTests(CloudtalkAppFixture fixture)
     {
         await using var unreachable = await ConnectionMultiplexer.ConnectAsync(
             "127.0.0.1:1,abortConnect=false,connectTimeout=200,syncTimeout=200,asyncTimeout=200");
-        var cache = NewCache(unreachable);
+        var cache = TestCaches.Create(unreachable);
         var loads = 0;
 
         for (var i = 0; i < 3; i++)
@@ -159,28 +157,18 @@ public sealed class CacheAsideTests(CloudtalkAppFixture fixture)
     public async Task A_new_instance_retires_older_entries_by_bumping_the_epoch()
     {
         await using var redis = await fixture.App.ConnectRedisAsync();
-        var prefix = NewPrefix();
-        var first = NewCache(redis, prefix);
+        var prefix = TestCaches.NewPrefix();
+        var first = TestCaches.Create(redis, prefix);
         await first.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("cached by a replica that then crashed")), CancellationToken.None);
         var epoch = (long)await redis.GetDatabase().StringGetAsync($"{prefix}:epoch");
 
-        var second = NewCache(redis, prefix);
+        var second = TestCaches.Create(redis, prefix);
         await second.RetireMissedInvalidationsAsync();
         var read = await second.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("fresh")), CancellationToken.None);
 
         Assert.Equal(epoch + 1, (long)await redis.GetDatabase().StringGetAsync($"{prefix}:epoch"));
         Assert.Equal("fresh", read!.Name);
     }
-
-    private static string NewPrefix() => $"test-{Guid.NewGuid():N}";
-
-    private static CacheAside NewCache(IConnectionMultiplexer redis, string? prefix = null, TimeSpan? ttl = null) =>
-        new(redis, Options.Create(new CacheOptions
-        {
-            KeyPrefix = prefix ?? NewPrefix(),
-            TimeToLive = ttl ?? TimeSpan.FromMinutes(5),
-            OperationTimeout = TimeSpan.FromSeconds(2),
-        }), NullLogger<CacheAside>.Instance);
 
     private static async Task WaitForAsync(Func<bool> condition)
     {
@@ -190,6 +178,4 @@ public sealed class CacheAsideTests(CloudtalkAppFixture fixture)
             await Task.Delay(10, timeout.Token);
         }
     }
-
-    private sealed record Thing(string Name);
 }

@@ -1,7 +1,5 @@
 using Cloudtalk.Common.Caching;
 using Cloudtalk.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace Cloudtalk.Tests.Caching;
@@ -19,7 +17,7 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     [Fact]
     public async Task A_hot_key_is_answered_in_process_without_asking_redis()
     {
-        await using var replica = await StartReplicaAsync(NewPrefix());
+        await using var replica = await StartReplicaAsync(TestCaches.NewPrefix());
         await replica.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("v1")), CancellationToken.None);
 
         // Overwrite the Redis entry behind the helper's back: a Redis read would now see "tampered".
@@ -34,9 +32,9 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     [Fact]
     public async Task Without_start_the_helper_reads_redis_every_time()
     {
-        var prefix = NewPrefix();
+        var prefix = TestCaches.NewPrefix();
         await using var connection = await fixture.App.ConnectRedisAsync();
-        var cache = NewCache(connection, prefix);
+        var cache = TestCaches.Create(connection, prefix, localTimeToLive: TimeSpan.FromMinutes(5));
         await cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("v1")), CancellationToken.None);
 
         var key = Assert.Single(await connection.CacheKeysAsync($"{prefix}:*:thing:1:item"));
@@ -49,7 +47,7 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     [Fact]
     public async Task An_invalidation_on_one_replica_reaches_the_other_replicas_in_process_layer()
     {
-        var prefix = NewPrefix();
+        var prefix = TestCaches.NewPrefix();
         await using var reader = await StartReplicaAsync(prefix);
         await using var writer = await StartReplicaAsync(prefix);
         await reader.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("old")), CancellationToken.None);
@@ -75,7 +73,7 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     [Fact]
     public async Task A_value_loaded_before_an_invalidation_is_not_kept_in_process()
     {
-        await using var replica = await StartReplicaAsync(NewPrefix());
+        await using var replica = await StartReplicaAsync(TestCaches.NewPrefix());
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -97,7 +95,7 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     [Fact]
     public async Task A_lost_subscription_empties_the_in_process_layer()
     {
-        var prefix = NewPrefix();
+        var prefix = TestCaches.NewPrefix();
         await using var reader = await StartReplicaAsync(prefix);
         await reader.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("old")), CancellationToken.None);
         await using var redis = await fixture.App.ConnectRedisAsync();
@@ -122,7 +120,7 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     [Fact]
     public async Task Entries_expire_after_the_in_process_time_to_live()
     {
-        var prefix = NewPrefix();
+        var prefix = TestCaches.NewPrefix();
         await using var replica = await StartReplicaAsync(prefix, localTimeToLive: TimeSpan.FromMilliseconds(300));
         await replica.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("v1")), CancellationToken.None);
         await using var redis = await fixture.App.ConnectRedisAsync();
@@ -138,29 +136,17 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     private async Task<Replica> StartReplicaAsync(string prefix, TimeSpan? localTimeToLive = null)
     {
         var connection = await fixture.App.ConnectRedisAsync();
-        var cache = NewCache(connection, prefix, localTimeToLive ?? TimeSpan.FromMinutes(5));
+        var cache = TestCaches.Create(connection, prefix, localTimeToLive: localTimeToLive ?? TimeSpan.FromMinutes(5));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await cache.StartAsync(timeout.Token);
         return new Replica(prefix, connection, cache);
     }
-
-    private static CacheAside NewCache(IConnectionMultiplexer redis, string prefix, TimeSpan? localTimeToLive = null) =>
-        new(redis, Options.Create(new CacheOptions
-        {
-            KeyPrefix = prefix,
-            OperationTimeout = TimeSpan.FromSeconds(2),
-            LocalTimeToLive = localTimeToLive ?? TimeSpan.FromMinutes(5),
-        }), NullLogger<CacheAside>.Instance);
-
-    private static string NewPrefix() => $"test-{Guid.NewGuid():N}";
 
     private static async Task<bool> Delay()
     {
         await Task.Delay(20);
         return true;
     }
-
-    private sealed record Thing(string Name);
 
     private sealed record Replica(string Prefix, ConnectionMultiplexer Connection, CacheAside Cache) : IAsyncDisposable
     {

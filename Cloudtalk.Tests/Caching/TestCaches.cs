@@ -1,0 +1,32 @@
+using Cloudtalk.Common.Caching;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Cloudtalk.Tests.Caching;
+
+/// <summary>
+/// <see cref="CacheAside"/> helpers on the system's real Redis for the caching tests, each under a key prefix of its
+/// own so that tests never see each other's keys.
+/// </summary>
+internal static class TestCaches
+{
+    public static string NewPrefix() => $"test-{Guid.NewGuid():N}";
+
+    /// <param name="redis">The connection.</param>
+    /// <param name="prefix">The key prefix (default: a new one).</param>
+    /// <param name="timeToLive">The Redis entries' time to live (default 5 minutes).</param>
+    /// <param name="localTimeToLive">The in-process layer's time to live (default: off).</param>
+    public static CacheAside Create(IConnectionMultiplexer redis, string? prefix = null, TimeSpan? timeToLive = null,
+        TimeSpan? localTimeToLive = null) =>
+        new(redis, Options.Create(new CacheOptions
+        {
+            KeyPrefix = prefix ?? NewPrefix(),
+            TimeToLive = timeToLive ?? TimeSpan.FromMinutes(5),
+            OperationTimeout = TimeSpan.FromSeconds(2),
+            LocalTimeToLive = localTimeToLive ?? TimeSpan.Zero,
+        }), NullLogger<CacheAside>.Instance);
+}
+
+/// <summary>What the caching tests cache.</summary>
+internal sealed record Thing(string Name);

@@ -1,6 +1,7 @@
 using Cloudtalk.Api.Products;
 using Cloudtalk.Api.Reviews;
 using Cloudtalk.Common.Outbox;
+using Cloudtalk.Common.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cloudtalk.Api.Infrastructure;
@@ -11,11 +12,7 @@ public sealed class ApiDbContext : DbContext
     public ApiDbContext(DbContextOptions<ApiDbContext> options)
         : base(options)
     {
-        // Every transaction in this service is retried whole by the execution strategy and never goes on after a
-        // failed SaveChanges, so EF's automatic savepoint around each SaveChanges in a transaction (a SAVEPOINT and a
-        // RELEASE, and a PostgreSQL subtransaction for the rows written after it) would cost every write and buy
-        // nothing. Set here, so pooled instances keep it (Persistence/NoSavepointTests checks that in Rating).
-        Database.AutoSavepointsEnabled = false;
+        Database.DisableAutomaticSavepoints();
     }
 
     public DbSet<Product> Products => Set<Product>();

@@ -1,4 +1,5 @@
 using Cloudtalk.Common.Outbox;
+using Cloudtalk.Common.Persistence;
 using Cloudtalk.Rating.Domain;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,11 +11,7 @@ public sealed class RatingDbContext : DbContext
     public RatingDbContext(DbContextOptions<RatingDbContext> options)
         : base(options)
     {
-        // Every transaction in this service is retried whole by the execution strategy and never goes on after a
-        // failed SaveChanges, so EF's automatic savepoint around each SaveChanges in a transaction (a SAVEPOINT and a
-        // RELEASE, and a PostgreSQL subtransaction for the rows written after it) would cost every write and buy
-        // nothing. Set here, so pooled instances keep it (Persistence/NoSavepointTests checks that in Rating).
-        Database.AutoSavepointsEnabled = false;
+        Database.DisableAutomaticSavepoints();
     }
 
     public DbSet<ReviewRating> ReviewRatings => Set<ReviewRating>();

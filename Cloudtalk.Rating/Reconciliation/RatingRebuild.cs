@@ -47,7 +47,7 @@ public sealed partial class RatingRebuild(RatingDbContext db, RatingSourceClient
             var nextHeld = await db.ProductRatingAggregates
                 .Where(aggregate => aggregate.ProductId > through)
                 .MinAsync(aggregate => (long?)aggregate.ProductId, cancellationToken);
-            next = nextServed is null ? nextHeld : nextHeld is null ? nextServed : Math.Min(nextServed.Value, nextHeld.Value);
+            next = new[] { nextServed, nextHeld }.Min();
         }
 
         LogRebuilt(logger, report.ProductsRepublished, report.ProductsCorrected, report.ReviewsCorrected, report.ReviewsRemoved);

@@ -13,8 +13,13 @@ public sealed record BenchmarkOptions(
     int PropagationSamples,
     int SoakMinutes,
     string? OutputFile,
-    string? ChartFile)
+    string? ChartFile,
+    IReadOnlyList<string> Only)
 {
+    /// <summary>Whether a part of the run is selected: everything without <c>--only</c>, else the parts whose name starts with one of its words.</summary>
+    public bool Selects(string name) =>
+        Only.Count == 0 || Only.Any(word => name.StartsWith(word, StringComparison.OrdinalIgnoreCase));
+
     public static BenchmarkOptions Parse(string[] args)
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -44,6 +49,9 @@ public sealed record BenchmarkOptions(
             PropagationSamples: Number("samples", 200, 20),
             SoakMinutes: Number("minutes", 5, 1),
             OutputFile: values.GetValueOrDefault("output"),
-            ChartFile: values.GetValueOrDefault("chart"));
+            ChartFile: values.GetValueOrDefault("chart"),
+            Only: values.TryGetValue("only", out var only)
+                ? only.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : []);
     }
 }

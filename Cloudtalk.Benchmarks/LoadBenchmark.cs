@@ -11,6 +11,9 @@ namespace Cloudtalk.Benchmarks;
 /// </summary>
 public static class LoadBenchmark
 {
+    /// <summary>The background writes per second of the propagation phases: idle, the original's breaking point, 4× that.</summary>
+    private static readonly int[] PropagationRates = [0, 250, 1000];
+
     public static async Task<int> RunAsync(BenchmarkOptions options)
     {
         await WaitForApiAsync(options.Api);
@@ -39,13 +42,13 @@ public static class LoadBenchmark
                  {
                      Scenario.GetById(hotSet), Scenario.ListPage(), Scenario.ReviewPage(hotSet),
                      Scenario.PostReview(loadProducts), Scenario.Mix(loadProducts),
-                 })
+                 }.Where(scenario => options.Selects(scenario.Name)))
         {
             Console.WriteLine($"Measuring {scenario.Name}...");
             results.Add(await wrk.RunAsync(scenario, target));
         }
 
-        if (target != options.Api)
+        if (target != options.Api && options.Selects("proxy"))
         {
             Console.WriteLine("Measuring get-by-id through the AppHost's proxy...");
             var proxied = await wrk.RunAsync(Scenario.GetById(hotSet), options.Api);
@@ -56,7 +59,7 @@ public static class LoadBenchmark
         var propagation = new List<PropagationResult>();
         ExactnessResult? exactness = null;
         long backgroundErrors = 0;
-        foreach (var rate in new[] { 0, 250, 1000 })
+        foreach (var rate in PropagationRates.Where(_ => options.Selects("propagation")))
         {
             Console.WriteLine($"Measuring rating propagation under {rate} background writes/s...");
             await using var background = new BackgroundWriter(client, loadProducts, rate);

@@ -48,8 +48,8 @@ public static class ApplicationServicesExtensions
         // consumer never touch a schema that is not there yet.
         builder.AddMessaging();
         builder.Services.AddOutbox<ApiDbContext>();
-        builder.Services.AddEventConsumer(MessagingTopology.ApiRatingUpdatedQueue)
-            .AddHandler<RatingUpdated, RatingUpdatedHandler>();
+        builder.Services.AddEventConsumer<RatingUpdatedHandler>(MessagingTopology.ApiRatingUpdatedQueue)
+            .Accept<RatingUpdated>();
 
         builder.Services.AddScoped<ProductRepository>();
         builder.Services.AddScoped<ReviewRepository>();

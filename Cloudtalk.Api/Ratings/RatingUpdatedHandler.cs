@@ -8,69 +8,93 @@ using Microsoft.EntityFrameworkCore;
 namespace Cloudtalk.Api.Ratings;
 
 /// <summary>
-/// Applies <c>rating-updated</c> from Rating to the product the Api serves:
+/// Applies a batch of <c>rating-updated</c> from Rating to the products the Api serves:
 /// <list type="bullet">
-/// <item>Newer only: one conditional <c>UPDATE ... WHERE rating_version &lt; @version</c>, so a duplicate, a
+/// <item>Newer only: one <c>UPDATE ... WHERE rating_version &lt; version</c> for the whole batch, so a duplicate, a
 /// redelivery or an older rating that arrives after a newer one (competing Rating replicas publish out of order)
-/// changes nothing. The version check is the idempotency: no processed-event table is needed.</item>
+/// changes nothing. The version check is the idempotency: no processed-event table is needed. Of several ratings
+/// of one product in the batch only the newest is applied.</item>
+/// <item>The statement first locks the batch's products in id order, so concurrent batches (other workers, other
+/// replicas) never deadlock on each other.</item>
 /// <item><c>updated_at</c> is left alone: it tells a client when the product itself was last edited, and a new
 /// rating is not an edit of the product (the original service did not touch it either).</item>
 /// <item>A product that no longer exists was deleted while its rating was in flight (normal: reviews and the
 /// product-deleted event race through Rating). The event is acknowledged and ignored, not dead-lettered: ids are
 /// never reused, so there is nothing it could ever apply to.</item>
-/// <item>After a change the product's item and the list pages are invalidated, so the next read shows the new
+/// <item>After a change the products' items and the list pages are invalidated, so the next read shows the new
 /// rating at once.</item>
 /// </list>
 /// </summary>
 public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cache, ILogger<RatingUpdatedHandler> logger)
-    : IIntegrationEventHandler<RatingUpdated>
+    : IIntegrationEventBatchHandler
 {
-    public async Task HandleAsync(RatingUpdated @event, EventMetadata metadata, CancellationToken cancellationToken)
+    public async Task HandleAsync(IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
     {
-        if (@event.ProductId <= 0 || @event.ReviewCount < 0 || @event.Version <= 0 ||
-            !double.IsFinite(@event.AverageRating) || @event.AverageRating is < 0 or > 5 ||
-            (@event.ReviewCount == 0 && @event.AverageRating != 0) ||
-            (@event.ReviewCount > 0 && @event.AverageRating < 1))
+        var newest = batch.Select(Validated)
+            .GroupBy(rating => rating.ProductId)
+            .Select(ratings => ratings.MaxBy(rating => rating.Version)!)
+            .OrderBy(rating => rating.ProductId)
+            .ToArray();
+        var ids = newest.Select(rating => rating.ProductId).ToArray();
+        var averages = newest.Select(rating => rating.AverageRating).ToArray();
+        var counts = newest.Select(rating => rating.ReviewCount).ToArray();
+        var versions = newest.Select(rating => rating.Version).ToArray();
+        var changed = await db.Database.SqlQuery<long>($"""
+            WITH locked AS MATERIALIZED (SELECT id FROM products WHERE id = ANY({ids}) ORDER BY id FOR UPDATE)
+            UPDATE products AS product
+            SET average_rating = rating.average, review_count = rating.count, rating_version = rating.version
+            FROM unnest({ids}, {averages}, {counts}, {versions}) AS rating(id, average, count, version)
+            WHERE product.id = rating.id AND product.id IN (SELECT id FROM locked) AND product.rating_version < rating.version
+            RETURNING product.id AS "Value"
+            """).ToListAsync(cancellationToken);
+
+        var toInvalidate = changed.ToHashSet();
+        var unchanged = newest.Where(rating => !toInvalidate.Contains(rating.ProductId)).ToArray();
+        if (unchanged.Length > 0)
         {
-            throw new UnprocessableEventException(
-                $"{metadata.EventName} {metadata.EventId} is out of range (product {@event.ProductId}, average " +
-                $"{@event.AverageRating}, count {@event.ReviewCount}, version {@event.Version}).");
+            var unchangedIds = unchanged.Select(rating => rating.ProductId).ToArray();
+            var held = await db.Products.AsNoTracking()
+                .Where(product => unchangedIds.Contains(product.Id))
+                .ToDictionaryAsync(product => product.Id, product => product.RatingVersion, cancellationToken);
+            foreach (var rating in unchanged)
+            {
+                if (!held.TryGetValue(rating.ProductId, out var heldVersion))
+                {
+                    LogProductGone(logger, rating.ProductId, rating.Version);
+                }
+                else if (heldVersion == rating.Version)
+                {
+                    // A redelivery of the rating we hold: this process (or one that crashed) may have committed it
+                    // without getting to the invalidation, so invalidate again; it is cheap and never wrong.
+                    toInvalidate.Add(rating.ProductId);
+                }
+                else
+                {
+                    LogStale(logger, rating.ProductId, rating.Version, heldVersion);
+                }
+            }
         }
 
-        var rows = await db.Products
-            .Where(product => product.Id == @event.ProductId && product.RatingVersion < @event.Version)
-            .ExecuteUpdateAsync(setters => setters
-                .SetProperty(product => product.AverageRating, @event.AverageRating)
-                .SetProperty(product => product.ReviewCount, @event.ReviewCount)
-                .SetProperty(product => product.RatingVersion, @event.Version), cancellationToken);
-        if (rows == 1)
+        if (toInvalidate.Count > 0)
         {
-            await InvalidateAsync(@event.ProductId);
-            return;
-        }
-
-        var heldVersion = await db.Products.AsNoTracking()
-            .Where(product => product.Id == @event.ProductId)
-            .Select(product => (long?)product.RatingVersion)
-            .FirstOrDefaultAsync(cancellationToken);
-        if (heldVersion is null)
-        {
-            LogProductGone(logger, @event.ProductId, @event.Version);
-        }
-        else if (heldVersion == @event.Version)
-        {
-            // A redelivery of the rating we hold: this process (or one that crashed) may have committed it without
-            // getting to the invalidation, so invalidate again; it is cheap and never wrong.
-            await InvalidateAsync(@event.ProductId);
-        }
-        else
-        {
-            LogStale(logger, @event.ProductId, @event.Version, heldVersion.Value);
+            await cache.InvalidateAsync([.. toInvalidate.Select(ProductCacheScopes.Item), ProductCacheScopes.List]);
         }
     }
 
-    private Task InvalidateAsync(long productId) =>
-        cache.InvalidateAsync(ProductCacheScopes.Item(productId), ProductCacheScopes.List);
+    private static RatingUpdated Validated(IncomingEvent incoming)
+    {
+        if (incoming.Event is not RatingUpdated rating ||
+            rating.ProductId <= 0 || rating.ReviewCount < 0 || rating.Version <= 0 ||
+            !double.IsFinite(rating.AverageRating) || rating.AverageRating is < 0 or > 5 ||
+            (rating.ReviewCount == 0 && rating.AverageRating != 0) ||
+            (rating.ReviewCount > 0 && rating.AverageRating < 1))
+        {
+            throw new UnprocessableEventException(
+                $"{incoming.Metadata.EventName} {incoming.Metadata.EventId} is out of range ({incoming.Event}).");
+        }
+
+        return rating;
+    }
 
     [LoggerMessage(Level = LogLevel.Debug,
         Message = "rating-updated for product {ProductId} (version {Version}) ignored: the product was deleted")]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Threading.Channels;
 using Cloudtalk.Common.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,16 +14,27 @@ using RabbitMQ.Client.Events;
 namespace Cloudtalk.Common.Messaging;
 
 /// <summary>
-/// Consumes one queue: manual acks, a bounded prefetch, up to <see cref="MessagingOptions.ConsumerConcurrency"/>
-/// deliveries handled at once, each in a fresh DI scope and acknowledged only after its handler returned (committed). A handler failure is retried in-process with exponential backoff
-/// (<see cref="MessagingOptions.MaxHandlingAttempts"/>), then the message is rejected without requeue, which the
-/// queue dead-letters into <c>&lt;queue&gt;.dlq</c>; bad JSON, a missing or malformed message id, an event name the
-/// queue has no handler for, or an <see cref="UnprocessableEventException"/> is dead-lettered at once. A transient
-/// failure (<see cref="TransientFailures"/>) is retried until it passes or the service stops, never dead-lettered.
-/// The consumer span continues the producer's trace (W3C <c>traceparent</c> header).
+/// Consumes one queue with manual acks and a bounded prefetch. Deliveries go to
+/// <see cref="MessagingOptions.ConsumerConcurrency"/> workers; each worker takes everything that waits, up to
+/// <see cref="MessagingOptions.ConsumerBatchSize"/>, and hands it to the queue's
+/// <see cref="IIntegrationEventBatchHandler"/> in a fresh DI scope: one transaction for many events when the queue is
+/// busy, a single event at once when it is quiet. Every message is acknowledged only after the handler returned
+/// (committed).
+/// <list type="bullet">
+/// <item>A failure is retried in-process with exponential backoff (<see cref="MessagingOptions.MaxHandlingAttempts"/>),
+/// then the message is rejected without requeue, which the queue dead-letters into <c>&lt;queue&gt;.dlq</c>.</item>
+/// <item>A batch of several events that fails for a reason that is not transient is handled again one event at a
+/// time, so only the bad event is retried and dead-lettered.</item>
+/// <item>Bad JSON, a missing or malformed message id, an event name the handler does not accept, or an
+/// <see cref="UnprocessableEventException"/> is dead-lettered at once.</item>
+/// <item>A transient failure (<see cref="TransientFailures"/>) is retried until it passes or the service stops,
+/// never dead-lettered.</item>
+/// </list>
+/// Each message gets a <c>process</c> span that continues its producer's trace (W3C <c>traceparent</c> header); a
+/// batch of several gets one more span, linked to theirs, around the handler.
 /// The channel and the consumer come back with the connection's automatic recovery; a channel closed for good
-/// is replaced by a new one. A message being handled when the service stops is not acknowledged, so the broker
-/// hands it out again.
+/// is replaced by a new one. A message received but not settled when the service stops is neither acknowledged
+/// nor rejected, so the broker hands it out again.
 /// </summary>
 public sealed partial class EventConsumer(
     EventConsumerRegistration registration,
@@ -32,11 +44,32 @@ public sealed partial class EventConsumer(
 {
     private static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>Deliveries received and not yet taken by a worker (at most the prefetch count per channel).</summary>
+    private readonly Channel<ReceivedMessage> _received = Channel.CreateUnbounded<ReceivedMessage>(
+        new UnboundedChannelOptions { SingleWriter = true });
+
     /// <summary>The queue this consumer reads.</summary>
     public string Queue => registration.Queue;
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var workers = Enumerable.Range(0, Math.Max(1, (int)options.Value.ConsumerConcurrency))
+            .Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None))
+            .ToArray();
+        try
+        {
+            await ConsumeAsync(stoppingToken);
+        }
+        finally
+        {
+            _received.Writer.TryComplete();
+            await Task.WhenAll(workers);
+        }
+    }
+
+    /// <summary>Keeps a channel consuming the queue, replacing it when it is closed for good.</summary>
+    private async Task ConsumeAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
@@ -46,17 +79,17 @@ public sealed partial class EventConsumer(
             {
                 var connection = services.GetRequiredService<IConnection>();
                 channel = await connection.CreateChannelAsync(
-                    new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false,
-                        consumerDispatchConcurrency: Math.Max((ushort)1, options.Value.ConsumerConcurrency)),
+                    new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false),
                     stoppingToken);
                 await MessagingTopology.DeclareAsync(channel, stoppingToken);
                 await channel.BasicQosAsync(prefetchSize: 0, options.Value.PrefetchCount, global: false, stoppingToken);
 
                 var consumer = new AsyncEventingBasicConsumer(channel);
                 var current = channel;
-                consumer.ReceivedAsync += (_, delivery) => OnReceivedAsync(current, delivery, stoppingToken);
+                consumer.ReceivedAsync += (_, delivery) => _received.Writer.WriteAsync(ReceivedMessage.Copy(current, delivery)).AsTask();
                 await channel.BasicConsumeAsync(registration.Queue, autoAck: false, consumer, stoppingToken);
-                LogConsuming(logger, registration.Queue, options.Value.PrefetchCount, options.Value.ConsumerConcurrency);
+                LogConsuming(logger, registration.Queue, options.Value.PrefetchCount, options.Value.ConsumerConcurrency,
+                    options.Value.ConsumerBatchSize);
                 failures = 0;
 
                 // Automatic recovery reopens the channel and its consumer after a connection loss; a channel that
@@ -107,37 +140,153 @@ public sealed partial class EventConsumer(
         }
     }
 
-    private async Task OnReceivedAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    /// <summary>Takes everything that waits (up to the batch size) and handles it, until the service stops.</summary>
+    private async Task WorkAsync(CancellationToken stoppingToken)
     {
-        var properties = delivery.BasicProperties;
-        var eventName = properties.Type is { Length: > 0 } type ? type : delivery.RoutingKey;
-        var parent = MessagingTelemetry.Extract(properties.Headers);
-        Baggage.Current = parent.Baggage;
-        using var activity = MessagingTelemetry.ActivitySource.StartActivity(
+        var batchSize = Math.Max(1, options.Value.ConsumerBatchSize);
+        var batch = new List<ReceivedMessage>(batchSize);
+        try
+        {
+            while (await _received.Reader.WaitToReadAsync(stoppingToken))
+            {
+                batch.Clear();
+                while (batch.Count < batchSize && _received.Reader.TryRead(out var message))
+                {
+                    batch.Add(message);
+                }
+
+                if (batch.Count > 0)
+                {
+                    await ProcessAsync(batch, stoppingToken);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: what is still queued is never settled, and the broker delivers it again.
+        }
+        catch (Exception exception)
+        {
+            // ProcessAsync settles or logs every message itself; reaching this is a bug, and the worker must not die.
+            LogWorkerFailed(logger, exception, registration.Queue);
+        }
+    }
+
+    private async Task ProcessAsync(List<ReceivedMessage> messages, CancellationToken stoppingToken)
+    {
+        var accepted = new List<(ReceivedMessage Message, IncomingEvent Event, TagList Tags)>(messages.Count);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            foreach (var message in messages)
+            {
+                var activity = StartProcessActivity(message);
+                var tags = new TagList { { "messaging.destination.name", registration.Queue }, { "cloudtalk.event", message.EventName } };
+                if (Parse(message, activity) is { } incoming)
+                {
+                    accepted.Add((message, incoming, tags));
+                }
+                else
+                {
+                    await SettleAsync(message, activity, Outcome.DeadLetter, tags);
+                    activity?.Dispose();
+                }
+            }
+
+            if (accepted.Count == 0)
+            {
+                return;
+            }
+
+            var outcomes = await HandleAsync(accepted.ConvertAll(item => item.Event), stoppingToken);
+            for (var i = 0; i < accepted.Count; i++)
+            {
+                await SettleAsync(accepted[i].Message, accepted[i].Event.Activity, outcomes[i], accepted[i].Tags);
+            }
+
+            if (accepted.Count > 1)
+            {
+                MessagingTelemetry.BatchSize.Record(accepted.Count,
+                    new KeyValuePair<string, object?>("messaging.destination.name", registration.Queue));
+            }
+        }
+        finally
+        {
+            var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            foreach (var item in accepted)
+            {
+                MessagingTelemetry.HandlingTime.Record(elapsed, item.Tags);
+                item.Event.Activity?.Dispose();
+            }
+
+            Activity.Current = null;
+        }
+    }
+
+    private Activity? StartProcessActivity(ReceivedMessage message)
+    {
+        var parent = MessagingTelemetry.Extract(message.Properties.Headers);
+        var activity = MessagingTelemetry.ActivitySource.StartActivity(
             $"process {registration.Queue}", ActivityKind.Consumer, parent.ActivityContext);
         activity?.SetTag("messaging.system", "rabbitmq");
         activity?.SetTag("messaging.operation.type", "process");
         activity?.SetTag("messaging.operation.name", "process");
         activity?.SetTag("messaging.destination.name", registration.Queue);
-        activity?.SetTag("messaging.rabbitmq.destination.routing_key", delivery.RoutingKey);
-        activity?.SetTag("messaging.rabbitmq.message.delivery_tag", delivery.DeliveryTag);
-        activity?.SetTag("messaging.message.id", properties.MessageId);
-        activity?.SetTag("cloudtalk.event", eventName);
+        activity?.SetTag("messaging.rabbitmq.destination.routing_key", message.RoutingKey);
+        activity?.SetTag("messaging.rabbitmq.message.delivery_tag", message.DeliveryTag);
+        activity?.SetTag("messaging.message.id", message.Properties.MessageId);
+        activity?.SetTag("cloudtalk.event", message.EventName);
+        if (activity is not null)
+        {
+            activity.SetCustomProperty(BaggageProperty, parent.Baggage);
+        }
 
-        var tags = new TagList { { "messaging.destination.name", registration.Queue }, { "cloudtalk.event", eventName } };
-        var started = Stopwatch.GetTimestamp();
+        return activity;
+    }
+
+    private const string BaggageProperty = "cloudtalk.baggage";
+
+    /// <summary>The event of a message, or null (and why, logged) when it can only be dead-lettered.</summary>
+    private IncomingEvent? Parse(ReceivedMessage message, Activity? activity)
+    {
+        var properties = message.Properties;
+        if (!Guid.TryParse(properties.MessageId, out var eventId))
+        {
+            LogDeadLetter(logger, properties.MessageId, message.EventName, registration.Queue, "its message-id is not a UUID");
+            return null;
+        }
+
+        if (!registration.TryGetParser(message.EventName, out var parser))
+        {
+            LogDeadLetter(logger, properties.MessageId, message.EventName, registration.Queue, "no handler knows its type");
+            return null;
+        }
+
         try
         {
-            var outcome = await HandleAsync(delivery, eventName, tags, stoppingToken);
+            return new IncomingEvent(parser(message.Body), new EventMetadata(eventId, message.EventName, OccurredAt(properties)), activity);
+        }
+        catch (JsonException exception)
+        {
+            LogDeadLetter(logger, properties.MessageId, message.EventName, registration.Queue,
+                "its body is not valid JSON for its type: " + exception.Message);
+            return null;
+        }
+    }
+
+    private async Task SettleAsync(ReceivedMessage message, Activity? activity, Outcome outcome, TagList tags)
+    {
+        try
+        {
             switch (outcome)
             {
                 case Outcome.Handled:
-                    await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+                    await message.Channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None);
                     MessagingTelemetry.Consumed.Add(1, tags);
                     break;
                 case Outcome.DeadLetter:
                     activity?.SetStatus(ActivityStatusCode.Error, "dead-lettered");
-                    await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: false, CancellationToken.None);
+                    await message.Channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: false, CancellationToken.None);
                     MessagingTelemetry.DeadLettered.Add(1, tags);
                     break;
                 case Outcome.Abandoned:
@@ -149,11 +298,7 @@ public sealed partial class EventConsumer(
         {
             // The ack or nack failed (the channel went away): the broker redelivers the message, handlers are idempotent.
             activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
-            LogSettleFailed(logger, exception, properties.MessageId, registration.Queue);
-        }
-        finally
-        {
-            MessagingTelemetry.HandlingTime.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            LogSettleFailed(logger, exception, message.Properties.MessageId, registration.Queue);
         }
     }
 
@@ -162,35 +307,40 @@ public sealed partial class EventConsumer(
         Handled,
         DeadLetter,
         Abandoned,
+
+        /// <summary>A batch of several failed for a reason of its own: handle its events one at a time.</summary>
+        Split,
     }
 
-    private async Task<Outcome> HandleAsync(BasicDeliverEventArgs delivery, string eventName, TagList tags, CancellationToken stoppingToken)
+    /// <summary>The outcome of each event: the batch's, or each event's own when the batch had to be split.</summary>
+    private async Task<Outcome[]> HandleAsync(List<IncomingEvent> events, CancellationToken stoppingToken)
     {
-        var properties = delivery.BasicProperties;
-        if (!Guid.TryParse(properties.MessageId, out var eventId))
+        var outcome = await HandleTogetherAsync(events, stoppingToken);
+        if (outcome != Outcome.Split)
         {
-            LogDeadLetter(logger, properties.MessageId, eventName, registration.Queue, "its message-id is not a UUID");
-            return Outcome.DeadLetter;
+            return Enumerable.Repeat(outcome, events.Count).ToArray();
         }
 
-        if (!registration.TryGet(eventName, out var parser, out var dispatcher))
+        LogSplitting(logger, events.Count, registration.Queue);
+        var outcomes = new Outcome[events.Count];
+        for (var i = 0; i < events.Count; i++)
         {
-            LogDeadLetter(logger, properties.MessageId, eventName, registration.Queue, "no handler knows its type");
-            return Outcome.DeadLetter;
+            outcomes[i] = await HandleTogetherAsync([events[i]], stoppingToken);
         }
 
-        object body;
-        try
-        {
-            body = parser(delivery.Body);
-        }
-        catch (JsonException exception)
-        {
-            LogDeadLetter(logger, properties.MessageId, eventName, registration.Queue, "its body is not valid JSON for its type: " + exception.Message);
-            return Outcome.DeadLetter;
-        }
+        return outcomes;
+    }
 
-        var metadata = new EventMetadata(eventId, eventName, OccurredAt(properties));
+    /// <summary>Runs the handler on the events until it succeeds, the attempts are used up, or the service stops.</summary>
+    private async Task<Outcome> HandleTogetherAsync(List<IncomingEvent> events, CancellationToken stoppingToken)
+    {
+        var first = events[0];
+        var tags = new TagList { { "messaging.destination.name", registration.Queue }, { "cloudtalk.event", first.Metadata.EventName } };
+        // One event runs in its own span (the producer's trace goes on); several run in a batch span linked to theirs.
+        using var batchActivity = events.Count == 1 ? null : StartBatchActivity(events);
+        Activity.Current = batchActivity ?? first.Activity;
+        Baggage.Current = events.Count == 1 && first.Activity?.GetCustomProperty(BaggageProperty) is Baggage baggage ? baggage : default;
+
         var attempt = 0;
         var transientAttempt = 0;
         while (true)
@@ -198,17 +348,12 @@ public sealed partial class EventConsumer(
             try
             {
                 await using var scope = services.CreateAsyncScope();
-                await dispatcher(scope.ServiceProvider, body, metadata, stoppingToken);
+                await registration.ResolveHandler(scope.ServiceProvider).HandleAsync(events, stoppingToken);
                 return Outcome.Handled;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return Outcome.Abandoned;
-            }
-            catch (UnprocessableEventException exception)
-            {
-                LogDeadLetter(logger, properties.MessageId, eventName, registration.Queue, exception.Message);
-                return Outcome.DeadLetter;
             }
             catch (Exception exception) when (TransientFailures.IsTransient(exception))
             {
@@ -219,24 +364,35 @@ public sealed partial class EventConsumer(
                     delay = options.Value.MaxTransientRetryDelay;
                 }
 
-                LogTransientFailure(logger, exception, properties.MessageId, eventName, delay);
+                LogTransientFailure(logger, exception, first.Metadata.EventId, first.Metadata.EventName, events.Count, delay);
                 MessagingTelemetry.Retried.Add(1, tags);
                 if (!await DelayAsync(delay, stoppingToken))
                 {
                     return Outcome.Abandoned;
                 }
             }
+            catch (Exception exception) when (events.Count > 1)
+            {
+                LogBatchFailed(logger, exception, events.Count, registration.Queue);
+                batchActivity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
+                return Outcome.Split;
+            }
+            catch (UnprocessableEventException exception)
+            {
+                LogDeadLetter(logger, first.Metadata.EventId.ToString(), first.Metadata.EventName, registration.Queue, exception.Message);
+                return Outcome.DeadLetter;
+            }
             catch (Exception exception)
             {
                 attempt++;
                 if (attempt >= options.Value.MaxHandlingAttempts)
                 {
-                    LogGaveUp(logger, exception, properties.MessageId, eventName, attempt, registration.Queue);
+                    LogGaveUp(logger, exception, first.Metadata.EventId, first.Metadata.EventName, attempt, registration.Queue);
                     return Outcome.DeadLetter;
                 }
 
                 var delay = options.Value.RetryDelay(attempt);
-                LogRetrying(logger, exception, properties.MessageId, eventName, attempt, delay);
+                LogRetrying(logger, exception, first.Metadata.EventId, first.Metadata.EventName, attempt, delay);
                 MessagingTelemetry.Retried.Add(1, tags);
                 if (!await DelayAsync(delay, stoppingToken))
                 {
@@ -244,6 +400,19 @@ public sealed partial class EventConsumer(
                 }
             }
         }
+    }
+
+    private Activity? StartBatchActivity(List<IncomingEvent> events)
+    {
+        var links = events.Where(e => e.Activity is not null).Select(e => new ActivityLink(e.Activity!.Context));
+        var activity = MessagingTelemetry.ActivitySource.StartActivity(ActivityKind.Consumer, parentContext: default,
+            links: links, name: $"process {registration.Queue}");
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.operation.type", "process");
+        activity?.SetTag("messaging.operation.name", "process");
+        activity?.SetTag("messaging.destination.name", registration.Queue);
+        activity?.SetTag("messaging.batch.message_count", events.Count);
+        return activity;
     }
 
     private static async Task<bool> DelayAsync(TimeSpan delay, CancellationToken stoppingToken)
@@ -273,8 +442,17 @@ public sealed partial class EventConsumer(
             : DateTimeOffset.UtcNow;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} with a prefetch of {Prefetch}, {Concurrency} at a time.")]
-    private static partial void LogConsuming(ILogger logger, string queue, ushort prefetch, ushort concurrency);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} with a prefetch of {Prefetch}, {Concurrency} workers, batches of up to {BatchSize}.")]
+    private static partial void LogConsuming(ILogger logger, string queue, ushort prefetch, ushort concurrency, int batchSize);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A worker consuming {Queue} failed.")]
+    private static partial void LogWorkerFailed(ILogger logger, Exception exception, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} events from {Queue} failed; handling them one at a time.")]
+    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count, string queue);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Splitting a batch of {Count} events from {Queue}.")]
+    private static partial void LogSplitting(ILogger logger, int count, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The channel consuming {Queue} was closed ({Reason}); opening a new one.")]
     private static partial void LogChannelLost(ILogger logger, string queue, string? reason);
@@ -286,13 +464,13 @@ public sealed partial class EventConsumer(
     private static partial void LogDeadLetter(ILogger logger, string? messageId, string eventName, string queue, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handling {MessageId} ({EventName}) failed (attempt {Attempt}); retrying in {Delay}.")]
-    private static partial void LogRetrying(ILogger logger, Exception exception, string? messageId, string eventName, int attempt, TimeSpan delay);
+    private static partial void LogRetrying(ILogger logger, Exception exception, Guid messageId, string eventName, int attempt, TimeSpan delay);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Handling {MessageId} ({EventName}) failed for a transient reason; retrying in {Delay}.")]
-    private static partial void LogTransientFailure(ILogger logger, Exception exception, string? messageId, string eventName, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handling {Count} event(s), the first {MessageId} ({EventName}), failed for a transient reason; retrying in {Delay}.")]
+    private static partial void LogTransientFailure(ILogger logger, Exception exception, Guid messageId, string eventName, int count, TimeSpan delay);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Handling {MessageId} ({EventName}) failed {Attempts} times; it goes to the dead-letter queue of {Queue}.")]
-    private static partial void LogGaveUp(ILogger logger, Exception exception, string? messageId, string eventName, int attempts, string queue);
+    private static partial void LogGaveUp(ILogger logger, Exception exception, Guid messageId, string eventName, int attempts, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Settling message {MessageId} on {Queue} failed; the broker will deliver it again.")]
     private static partial void LogSettleFailed(ILogger logger, Exception exception, string? messageId, string queue);

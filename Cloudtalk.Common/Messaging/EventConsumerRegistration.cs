@@ -1,89 +1,70 @@
+using System.Text.Json;
 using Cloudtalk.Common.Events;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using System.Text.Json;
 
 namespace Cloudtalk.Common.Messaging;
 
-/// <summary>One consuming queue and the handler of each event name it carries.</summary>
-public sealed class EventConsumerRegistration
+/// <summary>One consuming queue: the event names it accepts, how each body is parsed, and its handler.</summary>
+/// <param name="queue">The queue to consume (declared by <see cref="MessagingTopology"/>).</param>
+/// <param name="handlerType">The queue's <see cref="IIntegrationEventBatchHandler"/>, registered scoped.</param>
+public sealed class EventConsumerRegistration(string queue, Type handlerType)
 {
-    private readonly Dictionary<string, EventDispatcher> _dispatchers = new(StringComparer.Ordinal);
-
-    /// <summary>Creates the registration of a queue.</summary>
-    /// <param name="queue">The queue to consume (declared by <see cref="MessagingTopology"/>).</param>
-    public EventConsumerRegistration(string queue) => Queue = queue;
-
-    /// <summary>The queue.</summary>
-    public string Queue { get; }
-
-    /// <summary>The event names that have a handler.</summary>
-    public IReadOnlyCollection<string> EventNames => _dispatchers.Keys;
-
-    /// <summary>Deserializes a body and runs the handler of its event name.</summary>
-    /// <param name="services">The scope's services.</param>
-    /// <param name="body">The UTF-8 JSON body.</param>
-    /// <param name="metadata">The event's metadata.</param>
-    /// <param name="cancellationToken">Stops the handler.</param>
-    /// <returns>The handler's task.</returns>
-    public delegate Task EventDispatcher(IServiceProvider services, object body, EventMetadata metadata, CancellationToken cancellationToken);
+    private readonly Dictionary<string, EventParser> _parsers = new(StringComparer.Ordinal);
 
     /// <summary>Parses a body into the event type of a name; throws <see cref="JsonException"/> for bad JSON.</summary>
     /// <param name="body">The UTF-8 JSON body.</param>
-    /// <returns>The event object.</returns>
-    public delegate object EventParser(ReadOnlyMemory<byte> body);
+    /// <returns>The event.</returns>
+    public delegate IIntegrationEvent EventParser(ReadOnlyMemory<byte> body);
 
-    private readonly Dictionary<string, EventParser> _parsers = new(StringComparer.Ordinal);
+    /// <summary>The queue.</summary>
+    public string Queue { get; } = queue;
 
-    internal void Add<TEvent, THandler>()
-        where TEvent : class, IIntegrationEvent
-        where THandler : IIntegrationEventHandler<TEvent>
-    {
+    /// <summary>The event names the queue's handler accepts.</summary>
+    public IReadOnlyCollection<string> EventNames => _parsers.Keys;
+
+    /// <summary>The queue's handler, from a scope's services.</summary>
+    /// <param name="services">The scope's services.</param>
+    /// <returns>The handler.</returns>
+    public IIntegrationEventBatchHandler ResolveHandler(IServiceProvider services) =>
+        (IIntegrationEventBatchHandler)services.GetRequiredService(handlerType);
+
+    internal void Accept<TEvent>()
+        where TEvent : class, IIntegrationEvent =>
         _parsers[TEvent.EventName] = static body =>
             JsonSerializer.Deserialize<TEvent>(body.Span, EventJson.Options)
             ?? throw new JsonException($"The body of a {TEvent.EventName} event is null.");
-        _dispatchers[TEvent.EventName] = static (services, body, metadata, cancellationToken) =>
-            services.GetRequiredService<THandler>().HandleAsync((TEvent)body, metadata, cancellationToken);
-    }
 
-    /// <summary>Finds the parser and handler of an event name.</summary>
+    /// <summary>Finds the parser of an event name.</summary>
     /// <param name="eventName">The event name.</param>
     /// <param name="parser">Its parser.</param>
-    /// <param name="dispatcher">Its handler.</param>
-    /// <returns>False for an event name this queue has no handler for.</returns>
-    public bool TryGet(string eventName, out EventParser parser, out EventDispatcher dispatcher)
+    /// <returns>False for an event name the queue's handler does not accept.</returns>
+    public bool TryGetParser(string eventName, out EventParser parser)
     {
-        if (_parsers.TryGetValue(eventName, out var foundParser) && _dispatchers.TryGetValue(eventName, out var foundDispatcher))
+        if (_parsers.TryGetValue(eventName, out var found))
         {
-            parser = foundParser;
-            dispatcher = foundDispatcher;
+            parser = found;
             return true;
         }
 
         parser = null!;
-        dispatcher = null!;
         return false;
     }
 }
 
-/// <summary>Adds handlers to a consumer registered with <see cref="MessagingServiceCollectionExtensions.AddEventConsumer"/>.</summary>
-/// <param name="services">The service collection.</param>
+/// <summary>Lists the events a consumer registered with <see cref="MessagingServiceCollectionExtensions.AddEventConsumer{THandler}"/> accepts.</summary>
 /// <param name="registration">The consumer's registration.</param>
-public sealed class EventConsumerBuilder(IServiceCollection services, EventConsumerRegistration registration)
+public sealed class EventConsumerBuilder(EventConsumerRegistration registration)
 {
     /// <summary>The consumer's registration.</summary>
     public EventConsumerRegistration Registration { get; } = registration;
 
-    /// <summary>Handles <typeparamref name="TEvent"/> with <typeparamref name="THandler"/> (registered scoped).</summary>
+    /// <summary>The handler accepts <typeparamref name="TEvent"/>: its messages are parsed into that type.</summary>
     /// <typeparam name="TEvent">The event type; its <see cref="IIntegrationEvent.EventName"/> must be bound to the queue.</typeparam>
-    /// <typeparam name="THandler">The handler.</typeparam>
     /// <returns>This builder.</returns>
-    public EventConsumerBuilder AddHandler<TEvent, THandler>()
+    public EventConsumerBuilder Accept<TEvent>()
         where TEvent : class, IIntegrationEvent
-        where THandler : class, IIntegrationEventHandler<TEvent>
     {
-        services.TryAddScoped<THandler>();
-        Registration.Add<TEvent, THandler>();
+        Registration.Accept<TEvent>();
         return this;
     }
 }

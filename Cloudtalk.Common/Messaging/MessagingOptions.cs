@@ -6,15 +6,26 @@ public sealed class MessagingOptions
     /// <summary>The configuration section these options are bound from.</summary>
     public const string SectionName = "Messaging";
 
-    /// <summary>How many unacknowledged messages the broker hands one consumer at a time. Default 64.</summary>
-    public ushort PrefetchCount { get; set; } = 64;
+    /// <summary>
+    /// How many unacknowledged messages the broker hands one consumer at a time. Default 256: enough for every
+    /// worker to take a full batch while the next ones arrive.
+    /// </summary>
+    public ushort PrefetchCount { get; set; } = 256;
 
     /// <summary>
-    /// How many deliveries of one queue a consumer handles at once. Default 16: a handler mostly waits for its
-    /// database's commit, so one at a time leaves the machine idle between commits. Handlers stay correct in any
-    /// order (idempotent by event id, serialised per product by a row lock, versions against stale events).
+    /// How many batches of one queue a consumer handles at once. Default 4: a batch mostly waits for its database's
+    /// round trips and commit, so one at a time leaves the machine idle meanwhile. Handlers stay correct in any order
+    /// (idempotent by event id, serialised per product by row locks taken in product order, versions against stale
+    /// events).
     /// </summary>
-    public ushort ConsumerConcurrency { get; set; } = 16;
+    public ushort ConsumerConcurrency { get; set; } = 4;
+
+    /// <summary>
+    /// The most events a worker hands its handler at once (one transaction). A worker never waits to fill a batch:
+    /// it takes what has arrived, so a quiet queue is handled one event at a time and a busy one in batches that
+    /// cut the commits and round trips per event. Default 64.
+    /// </summary>
+    public int ConsumerBatchSize { get; set; } = 64;
 
     /// <summary>How many times a failing handler runs for one delivery before the message is dead-lettered. Default 3.</summary>
     public int MaxHandlingAttempts { get; set; } = 3;

@@ -23,20 +23,24 @@ public static class MessagingServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds a hosted consumer of <paramref name="queue"/>; add its handlers on the returned builder.
+    /// Adds a hosted consumer of <paramref name="queue"/> whose batches <typeparamref name="THandler"/> handles
+    /// (registered scoped); list the events it accepts on the returned builder.
     /// </summary>
+    /// <typeparam name="THandler">The queue's handler.</typeparam>
     /// <param name="services">The service collection.</param>
     /// <param name="queue">The queue, one of <see cref="MessagingTopology.Queues"/>.</param>
-    /// <returns>A builder to add the handlers with.</returns>
-    public static EventConsumerBuilder AddEventConsumer(this IServiceCollection services, string queue)
+    /// <returns>A builder to list the accepted events with.</returns>
+    public static EventConsumerBuilder AddEventConsumer<THandler>(this IServiceCollection services, string queue)
+        where THandler : class, IIntegrationEventBatchHandler
     {
-        var registration = new EventConsumerRegistration(queue);
+        var registration = new EventConsumerRegistration(queue, typeof(THandler));
+        services.TryAddScoped<THandler>();
         services.AddOptions<MessagingOptions>();
         services.AddSingleton<IHostedService>(provider => new EventConsumer(
             registration,
             provider,
             provider.GetRequiredService<IOptions<MessagingOptions>>(),
             provider.GetRequiredService<ILogger<EventConsumer>>()));
-        return new EventConsumerBuilder(services, registration);
+        return new EventConsumerBuilder(registration);
     }
 }

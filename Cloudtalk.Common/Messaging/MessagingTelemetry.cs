@@ -10,7 +10,7 @@ namespace Cloudtalk.Common.Messaging;
 /// Traces and metrics of the messaging building blocks, after the OpenTelemetry messaging semantic conventions:
 /// a <c>publish</c> producer span and a <c>process</c> consumer span per message, the W3C trace context in the
 /// <c>traceparent</c>/<c>tracestate</c> headers, and counters for published, confirmed, consumed, retried and
-/// dead-lettered messages plus a handling-time histogram.
+/// dead-lettered messages plus histograms of the handling time and of the batch size.
 /// </summary>
 public static class MessagingTelemetry
 {
@@ -45,6 +45,10 @@ public static class MessagingTelemetry
     /// <summary>How long handling one message took, retries included.</summary>
     public static Histogram<double> HandlingTime { get; } =
         Meter.CreateHistogram<double>("cloudtalk.messaging.handling.duration", "s", "Time to handle one message, retries included.");
+
+    /// <summary>How many events a consumer handled in one transaction, for batches of two or more.</summary>
+    public static Histogram<int> BatchSize { get; } =
+        Meter.CreateHistogram<int>("cloudtalk.messaging.batch.size", "{message}", "Events handled together in one transaction (batches of two or more).");
 
     /// <summary>W3C trace context and baggage, whether or not the OpenTelemetry SDK set a default propagator.</summary>
     private static readonly TextMapPropagator Propagator = new CompositeTextMapPropagator(

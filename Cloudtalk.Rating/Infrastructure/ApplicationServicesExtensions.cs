@@ -25,11 +25,11 @@ public static class ApplicationServicesExtensions
         // Hosted services start in this order: the schema first, then whatever reads or writes it.
         builder.Services.AddDatabaseMigrationOnStartup<RatingDbContext>();
         builder.Services.AddOutbox<RatingDbContext>();
-        builder.Services.AddEventConsumer(MessagingTopology.RatingReviewEventsQueue)
-            .AddHandler<ReviewCreated, RatingProjection>()
-            .AddHandler<ReviewUpdated, RatingProjection>()
-            .AddHandler<ReviewDeleted, RatingProjection>()
-            .AddHandler<ProductDeleted, RatingProjection>();
+        builder.Services.AddEventConsumer<RatingProjection>(MessagingTopology.RatingReviewEventsQueue)
+            .Accept<ReviewCreated>()
+            .Accept<ReviewUpdated>()
+            .Accept<ReviewDeleted>()
+            .Accept<ProductDeleted>();
         builder.Services.AddHostedService<ProcessedEventsPurger>();
 
         // The rebuild reads the Api's reviews over HTTP: each service keeps its own database.

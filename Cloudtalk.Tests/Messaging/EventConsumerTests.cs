@@ -45,8 +45,10 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
             options.MaxHandlingAttempts = 3;
             options.FirstRetryDelay = TimeSpan.FromMilliseconds(20);
             options.MaxTransientRetryDelay = TimeSpan.FromMilliseconds(100);
+            // One worker: the batch test holds it on purpose while the next messages queue up behind it.
+            options.ConsumerConcurrency = 1;
         });
-        builder.Services.AddEventConsumer(_queue).AddHandler<ReviewCreated, ScriptedHandler>();
+        builder.Services.AddEventConsumer<ScriptedHandler>(_queue).Accept<ReviewCreated>();
         _host = builder.Build();
         await _host.StartAsync();
     }
@@ -81,6 +83,7 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
         Assert.Equal(failingId, await TakeDeadLetterAsync());
         Assert.Equal(3, script.Attempts[failing.ReviewId]);
         Assert.False(script.Handled.ContainsKey(failing.ReviewId));
+        Assert.Equal(1, script.Handled[healthy.ReviewId]);
     }
 
     [Fact]
@@ -109,6 +112,50 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
 
         Assert.Equal(id, await TakeDeadLetterAsync());
         Assert.Equal(1, script.Attempts[hopeless.ReviewId]);
+    }
+
+    [Fact]
+    public async Task A_batch_with_a_bad_event_is_split_so_the_others_are_handled_once_and_only_the_bad_one_is_dead_lettered()
+    {
+        var script = _host.Services.GetRequiredService<HandlerScript>();
+        var gate = new ReviewCreated(10, 1, 1, 1);
+        script.Gates[gate.ReviewId] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await PublishAsync(gate);
+        await Eventually.WaitAsync(() => Task.FromResult(script.Attempts.ContainsKey(gate.ReviewId)), started => started,
+            TestBus.ConvergenceTimeout, () => "the gate message was not picked up");
+
+        // While the only worker waits at the gate, these reach the consumer and queue up: its next batch.
+        var healthy = Enumerable.Range(11, 5).Select(id => new ReviewCreated(id, 1, 1, 1)).ToArray();
+        var hopeless = new ReviewCreated(16, 1, 1, 1);
+        script.Failures[hopeless.ReviewId] = (int.MaxValue, () => new UnprocessableEventException("unknown product"));
+        foreach (var @event in healthy.Take(2))
+        {
+            await PublishAsync(@event);
+        }
+
+        var hopelessId = await PublishAsync(hopeless);
+        foreach (var @event in healthy.Skip(2))
+        {
+            await PublishAsync(@event);
+        }
+
+        await Eventually.WaitAsync(ReadyMessagesAsync, ready => ready == 0, TestBus.ConvergenceTimeout,
+            () => "the broker did not hand the messages to the consumer");
+        script.Gates[gate.ReviewId].SetResult();
+
+        Assert.Equal(hopelessId, await TakeDeadLetterAsync());
+        await Eventually.WaitAsync(() => Task.FromResult(healthy.All(@event => script.Handled.ContainsKey(@event.ReviewId))),
+            handled => handled, TestBus.ConvergenceTimeout, () => "a healthy message of the split batch was not handled");
+        Assert.Equal(6, script.LargestBatch);
+        Assert.All(healthy, @event => Assert.Equal(1, script.Handled[@event.ReviewId]));
+        Assert.Equal(1, script.Attempts[hopeless.ReviewId]);
+        Assert.False(script.Handled.ContainsKey(hopeless.ReviewId));
+    }
+
+    private async Task<uint> ReadyMessagesAsync()
+    {
+        await using var channel = await _connection.CreateChannelAsync();
+        return (await channel.QueueDeclarePassiveAsync(_queue)).MessageCount;
     }
 
     private async Task<string> PublishAsync(ReviewCreated @event)
@@ -142,28 +189,61 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
         return await channel.BasicGetAsync(MessagingTopology.DeadLetterQueueOf(_queue), autoAck: true);
     }
 
-    /// <summary>What each review's handler should do: fail how many times, with what.</summary>
+    /// <summary>What each review's handler should do: fail how many times, with what, or wait at a gate.</summary>
     public sealed class HandlerScript
     {
+        private int _largestBatch;
+
         public ConcurrentDictionary<long, (int Times, Func<Exception> Failure)> Failures { get; } = new();
 
+        public ConcurrentDictionary<long, TaskCompletionSource> Gates { get; } = new();
+
+        /// <summary>Attempts of each review on its own (not counting the batch it came in, if it was split).</summary>
         public ConcurrentDictionary<long, int> Attempts { get; } = new();
 
-        public ConcurrentDictionary<long, bool> Handled { get; } = new();
+        /// <summary>How many times each review was handled (committed).</summary>
+        public ConcurrentDictionary<long, int> Handled { get; } = new();
+
+        public int LargestBatch => _largestBatch;
+
+        public void SawBatch(int size)
+        {
+            int largest;
+            do
+            {
+                largest = _largestBatch;
+            }
+            while (size > largest && Interlocked.CompareExchange(ref _largestBatch, size, largest) != largest);
+        }
     }
 
-    public sealed class ScriptedHandler(HandlerScript script) : IIntegrationEventHandler<ReviewCreated>
+    /// <summary>All or nothing, like a transaction: one scripted failure fails the whole batch.</summary>
+    public sealed class ScriptedHandler(HandlerScript script) : IIntegrationEventBatchHandler
     {
-        public Task HandleAsync(ReviewCreated @event, EventMetadata metadata, CancellationToken cancellationToken)
+        public async Task HandleAsync(IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
         {
-            var attempt = script.Attempts.AddOrUpdate(@event.ReviewId, 1, (_, previous) => previous + 1);
-            if (script.Failures.TryGetValue(@event.ReviewId, out var failure) && attempt <= failure.Times)
+            script.SawBatch(batch.Count);
+            var events = batch.Select(incoming => (ReviewCreated)incoming.Event).ToList();
+            foreach (var @event in events)
             {
-                throw failure.Failure();
+                var attempt = batch.Count == 1
+                    ? script.Attempts.AddOrUpdate(@event.ReviewId, 1, (_, previous) => previous + 1)
+                    : script.Attempts.GetValueOrDefault(@event.ReviewId);
+                if (script.Gates.TryGetValue(@event.ReviewId, out var gate))
+                {
+                    await gate.Task.WaitAsync(cancellationToken);
+                }
+
+                if (script.Failures.TryGetValue(@event.ReviewId, out var failure) && (batch.Count > 1 || attempt <= failure.Times))
+                {
+                    throw failure.Failure();
+                }
             }
 
-            script.Handled[@event.ReviewId] = true;
-            return Task.CompletedTask;
+            foreach (var @event in events)
+            {
+                script.Handled.AddOrUpdate(@event.ReviewId, 1, (_, previous) => previous + 1);
+            }
         }
     }
 }

@@ -44,6 +44,9 @@ public sealed partial class EventConsumer(
 {
     private static readonly TimeSpan WatchInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long an ack or a reject may take: a worker must never hang on a channel that went away.</summary>
+    private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>Deliveries received and not yet taken by a worker (at most the prefetch count per channel).</summary>
     private readonly Channel<ReceivedMessage> _received = Channel.CreateUnbounded<ReceivedMessage>(
         new UnboundedChannelOptions { SingleWriter = true });
@@ -155,20 +158,21 @@ public sealed partial class EventConsumer(
                     batch.Add(message);
                 }
 
-                if (batch.Count > 0)
+                try
                 {
                     await ProcessAsync(batch, stoppingToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    // ProcessAsync settles or logs every message itself, so this is a bug. A message it did not settle stays
+                    // unacknowledged until its channel closes, then comes again; the worker must go on either way.
+                    LogWorkerFailed(logger, exception, registration.Queue);
                 }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping: what is still queued is never settled, and the broker delivers it again.
-        }
-        catch (Exception exception)
-        {
-            // ProcessAsync settles or logs every message itself; reaching this is a bug, and the worker must not die.
-            LogWorkerFailed(logger, exception, registration.Queue);
         }
     }
 
@@ -266,7 +270,7 @@ public sealed partial class EventConsumer(
         {
             return new IncomingEvent(parser(message.Body), new EventMetadata(eventId, message.EventName, OccurredAt(properties)), activity);
         }
-        catch (JsonException exception)
+        catch (Exception exception) when (exception is JsonException or NotSupportedException or InvalidOperationException)
         {
             LogDeadLetter(logger, properties.MessageId, message.EventName, registration.Queue,
                 "its body is not valid JSON for its type: " + exception.Message);
@@ -276,17 +280,18 @@ public sealed partial class EventConsumer(
 
     private async Task SettleAsync(ReceivedMessage message, Activity? activity, Outcome outcome, TagList tags)
     {
+        using var timeout = new CancellationTokenSource(SettleTimeout);
         try
         {
             switch (outcome)
             {
                 case Outcome.Handled:
-                    await message.Channel.BasicAckAsync(message.DeliveryTag, multiple: false, CancellationToken.None);
+                    await message.Channel.BasicAckAsync(message.DeliveryTag, multiple: false, timeout.Token);
                     MessagingTelemetry.Consumed.Add(1, tags);
                     break;
                 case Outcome.DeadLetter:
                     activity?.SetStatus(ActivityStatusCode.Error, "dead-lettered");
-                    await message.Channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: false, CancellationToken.None);
+                    await message.Channel.BasicNackAsync(message.DeliveryTag, multiple: false, requeue: false, timeout.Token);
                     MessagingTelemetry.DeadLettered.Add(1, tags);
                     break;
                 case Outcome.Abandoned:
@@ -296,7 +301,8 @@ public sealed partial class EventConsumer(
         }
         catch (Exception exception)
         {
-            // The ack or nack failed (the channel went away): the broker redelivers the message, handlers are idempotent.
+            // The ack or nack failed or timed out (the channel went away): the broker redelivers the message, handlers
+            // are idempotent.
             activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
             LogSettleFailed(logger, exception, message.Properties.MessageId, registration.Queue);
         }

@@ -4,14 +4,15 @@ using Aspire.Hosting.ApplicationModel;
 using Cloudtalk.Common.Events;
 using Cloudtalk.Common.Messaging;
 using Cloudtalk.Tests.Infrastructure;
+using Cloudtalk.Tests.Pipeline;
 using Cloudtalk.Tests.Rating;
 using RabbitMQ.Client;
 
 namespace Cloudtalk.Tests.Messaging;
 
 /// <summary>
-/// RabbitMQ stops and starts again under the running services: Rating's consumer and its outbox relay come back by
-/// themselves, a row committed while the broker was away is published afterwards, and nothing is marked sent
+/// RabbitMQ stops and starts again under the running services: Rating's consumer and its outbox relay, and the
+/// Api's consumer, come back by themselves, a row committed while the broker was away is published afterwards, and nothing is marked sent
 /// without the broker's confirmation.
 /// </summary>
 [Collection(CloudtalkCollection.Name)]
@@ -74,6 +75,13 @@ public sealed class BrokerRestartTests(CloudtalkAppFixture fixture)
             await PublishAsync(new ReviewCreated(TestIds.Next(), after, 5, 1));
             await PublishAsync(new ReviewCreated(TestIds.Next(), after, 3, 1));
             await WaitForRatingAsync(watchQueue, after, 2, 4.0);
+
+            // The Api's consumer resumes too: a review written through REST after the restart reaches the product.
+            using var api = fixture.App.CreateApiClient();
+            var product = (await api.CreateProductAsync("after a broker restart")).Id();
+            await api.CreateReviewAsync(product, 5);
+            await api.CreateReviewAsync(product, 2);
+            await ServedRatings.WaitForAsync(api, await ApiDatabase.OpenAsync(fixture.App), product, 2, 3.5);
         }
         finally
         {

@@ -38,11 +38,12 @@ public static class ServedRatings
     /// <summary>Waits until the product by id and its list page both show exactly this mean and count.</summary>
     public static async Task WaitForAsync(HttpClient api, ApiDatabase database, long productId, int count, double average)
     {
+        (double Average, int Count)? byId = null, listed = null;
         await Eventually.WaitAsync(
-            async () => (ById: await ByIdAsync(api, productId), Listed: await OnListPageAsync(api, database, productId)),
+            async () => (ById: byId = await ByIdAsync(api, productId), Listed: listed = await OnListPageAsync(api, database, productId)),
             served => served.ById == (average, count) && served.Listed == (average, count),
             ConvergenceTimeout,
-            () => $"product {productId}: expected {count} reviews averaging {average}");
+            () => $"product {productId}: expected {count} reviews averaging {average}; served {byId} by id and {listed} on its list page");
     }
 
     /// <summary>The exact mean the contract asks for: sum / count as a double, 0 without reviews.</summary>

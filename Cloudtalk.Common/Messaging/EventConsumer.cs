@@ -48,8 +48,7 @@ public sealed partial class EventConsumer(
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Deliveries received and not yet taken by a worker (at most the prefetch count per channel).</summary>
-    private readonly Channel<ReceivedMessage> _received = Channel.CreateUnbounded<ReceivedMessage>(
-        new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<ReceivedMessage> _received = Channel.CreateUnbounded<ReceivedMessage>();
 
     /// <summary>The queue this consumer reads.</summary>
     public string Queue => registration.Queue;
@@ -230,12 +229,8 @@ public sealed partial class EventConsumer(
     private Activity? StartProcessActivity(ReceivedMessage message)
     {
         var parent = MessagingTelemetry.Extract(message.Properties.Headers);
-        var activity = MessagingTelemetry.ActivitySource.StartActivity(
-            $"process {registration.Queue}", ActivityKind.Consumer, parent.ActivityContext);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.operation.type", "process");
-        activity?.SetTag("messaging.operation.name", "process");
-        activity?.SetTag("messaging.destination.name", registration.Queue);
+        var activity = SetProcessTags(MessagingTelemetry.ActivitySource.StartActivity(
+            $"process {registration.Queue}", ActivityKind.Consumer, parent.ActivityContext));
         activity?.SetTag("messaging.rabbitmq.destination.routing_key", message.RoutingKey);
         activity?.SetTag("messaging.rabbitmq.message.delivery_tag", message.DeliveryTag);
         activity?.SetTag("messaging.message.id", message.Properties.MessageId);
@@ -327,7 +322,6 @@ public sealed partial class EventConsumer(
             return Enumerable.Repeat(outcome, events.Count).ToArray();
         }
 
-        LogSplitting(logger, events.Count, registration.Queue);
         var outcomes = new Outcome[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
@@ -411,13 +405,19 @@ public sealed partial class EventConsumer(
     private Activity? StartBatchActivity(List<IncomingEvent> events)
     {
         var links = events.Where(e => e.Activity is not null).Select(e => new ActivityLink(e.Activity!.Context));
-        var activity = MessagingTelemetry.ActivitySource.StartActivity(ActivityKind.Consumer, parentContext: default,
-            links: links, name: $"process {registration.Queue}");
+        var activity = SetProcessTags(MessagingTelemetry.ActivitySource.StartActivity(ActivityKind.Consumer, parentContext: default,
+            links: links, name: $"process {registration.Queue}"));
+        activity?.SetTag("messaging.batch.message_count", events.Count);
+        return activity;
+    }
+
+    /// <summary>The tags every <c>process</c> span of this queue carries (OpenTelemetry messaging conventions).</summary>
+    private Activity? SetProcessTags(Activity? activity)
+    {
         activity?.SetTag("messaging.system", "rabbitmq");
         activity?.SetTag("messaging.operation.type", "process");
         activity?.SetTag("messaging.operation.name", "process");
         activity?.SetTag("messaging.destination.name", registration.Queue);
-        activity?.SetTag("messaging.batch.message_count", events.Count);
         return activity;
     }
 
@@ -456,9 +456,6 @@ public sealed partial class EventConsumer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} events from {Queue} failed; handling them one at a time.")]
     private static partial void LogBatchFailed(ILogger logger, Exception exception, int count, string queue);
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Splitting a batch of {Count} events from {Queue}.")]
-    private static partial void LogSplitting(ILogger logger, int count, string queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The channel consuming {Queue} was closed ({Reason}); opening a new one.")]
     private static partial void LogChannelLost(ILogger logger, string queue, string? reason);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Cloudtalk.Common.Events;
 using Cloudtalk.Common.Messaging;
 using Cloudtalk.Common.Outbox;
@@ -58,18 +57,17 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
 
     private static void Validate(IncomingEvent incoming)
     {
-        var (reviewId, productId, rating, version) = incoming.Event switch
+        if (incoming.Event is not (ReviewCreated or ReviewUpdated or ReviewDeleted or ProductDeleted))
         {
-            ReviewCreated created => (created.ReviewId, created.ProductId, created.Rating, created.ReviewVersion),
-            ReviewUpdated updated => (updated.ReviewId, updated.ProductId, updated.Rating, updated.ReviewVersion),
-            ReviewDeleted deleted => (deleted.ReviewId, deleted.ProductId, deleted.Rating, deleted.ReviewVersion),
-            ProductDeleted deleted => (1L, deleted.ProductId, 1, 1L),
-            _ => throw new UnprocessableEventException($"{incoming.Metadata.EventName} {incoming.Metadata.EventId} is not an event Rating handles."),
-        };
-        if (rating is < 1 or > 5 || reviewId <= 0 || productId <= 0 || version <= 0)
+            throw new UnprocessableEventException($"{incoming.Metadata.EventName} {incoming.Metadata.EventId} is not an event Rating handles.");
+        }
+
+        var review = ReviewChangeOf(incoming.Event);
+        if (ProductOf(incoming.Event) <= 0 ||
+            review is { } change && (change.Rating is < 1 or > 5 || change.ReviewId <= 0 || change.Version <= 0))
         {
             throw new UnprocessableEventException(
-                $"{incoming.Metadata.EventName} {incoming.Metadata.EventId} is out of range (review {reviewId}, product {productId}, rating {rating}, version {version}).");
+                $"{incoming.Metadata.EventName} {incoming.Metadata.EventId} is out of range ({incoming.Event}).");
         }
     }
 
@@ -99,7 +97,8 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
     private async Task<List<long>> ApplyAsync(List<IncomingEvent> events, CancellationToken cancellationToken)
     {
         var aggregates = await LockAggregatesAsync(events.Select(incoming => ProductOf(incoming.Event)), cancellationToken);
-        var reviewIds = events.Select(incoming => ReviewOf(incoming.Event)).Where(id => id > 0).Distinct().ToArray();
+        var reviewIds = events.Select(incoming => ReviewChangeOf(incoming.Event)).OfType<ReviewChange>()
+            .Select(change => change.ReviewId).Distinct().ToArray();
         var reviews = await db.ReviewRatings.Where(review => reviewIds.Contains(review.ReviewId))
             .ToDictionaryAsync(review => review.ReviewId, cancellationToken);
 
@@ -114,7 +113,7 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
                 continue;
             }
 
-            if (incoming.Event is ProductDeleted)
+            if (ReviewChangeOf(incoming.Event) is not { } change)
             {
                 // Its reviews' records go after SaveChanges; a rating computed earlier in the batch is not published.
                 aggregate.MarkDeleted();
@@ -124,14 +123,7 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
                 continue;
             }
 
-            var (reviewId, rating, deleted, version) = incoming.Event switch
-            {
-                ReviewCreated created => (created.ReviewId, created.Rating, false, created.ReviewVersion),
-                ReviewUpdated updated => (updated.ReviewId, updated.Rating, false, updated.ReviewVersion),
-                ReviewDeleted removed => (removed.ReviewId, removed.Rating, true, removed.ReviewVersion),
-                _ => throw new UnreachableException(),
-            };
-            if (ApplyReview(incoming, aggregate, reviews, reviewId, rating, deleted, version))
+            if (ApplyReview(incoming, aggregate, reviews, change))
             {
                 lastChange[aggregate.ProductId] = incoming;
             }
@@ -150,8 +142,9 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
 
     /// <returns>True when the product's aggregate changed.</returns>
     private bool ApplyReview(IncomingEvent incoming, ProductRatingAggregate aggregate, Dictionary<long, ReviewRating> reviews,
-        long reviewId, int rating, bool deleted, long version)
+        ReviewChange change)
     {
+        var (reviewId, _, rating, deleted, version) = change;
         reviews.TryGetValue(reviewId, out var review);
         if (review is not null && review.ProductId != aggregate.ProductId)
         {
@@ -194,23 +187,20 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
         return aggregates.ToDictionary(aggregate => aggregate.ProductId);
     }
 
-    private static long ProductOf(IIntegrationEvent @event) => @event switch
+    /// <summary>A review event's content: the review's state after it, a deletion as <c>Deleted</c>.</summary>
+    private readonly record struct ReviewChange(long ReviewId, long ProductId, int Rating, bool Deleted, long Version);
+
+    /// <summary>The review change an event carries; null for <c>product-deleted</c>.</summary>
+    private static ReviewChange? ReviewChangeOf(IIntegrationEvent @event) => @event switch
     {
-        ReviewCreated created => created.ProductId,
-        ReviewUpdated updated => updated.ProductId,
-        ReviewDeleted deleted => deleted.ProductId,
-        ProductDeleted deleted => deleted.ProductId,
-        _ => throw new UnreachableException(),
+        ReviewCreated created => new(created.ReviewId, created.ProductId, created.Rating, false, created.ReviewVersion),
+        ReviewUpdated updated => new(updated.ReviewId, updated.ProductId, updated.Rating, false, updated.ReviewVersion),
+        ReviewDeleted deleted => new(deleted.ReviewId, deleted.ProductId, deleted.Rating, true, deleted.ReviewVersion),
+        _ => null,
     };
 
-    /// <summary>The review an event is about; 0 for a product event.</summary>
-    private static long ReviewOf(IIntegrationEvent @event) => @event switch
-    {
-        ReviewCreated created => created.ReviewId,
-        ReviewUpdated updated => updated.ReviewId,
-        ReviewDeleted deleted => deleted.ReviewId,
-        _ => 0,
-    };
+    private static long ProductOf(IIntegrationEvent @event) =>
+        ReviewChangeOf(@event)?.ProductId ?? ((ProductDeleted)@event).ProductId;
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{EventName} {EventId} changes nothing: {Reason}.")]
     private static partial void LogIgnored(ILogger logger, string eventName, Guid eventId, string reason);

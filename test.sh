@@ -25,6 +25,18 @@ print_summary() {
     cat "$results/fault-injection.md"
   fi
 
+  # CI shows only the end of the output: name each failed test there, with the first lines of its message.
+  if [[ "$summary" != *" 0 failed"* ]]; then
+    echo
+    echo "Failed tests:"
+    cat "$results"/*.trx 2>/dev/null | awk '
+      /<UnitTestResult / && /outcome="(Failed|Error|Timeout|Aborted)"/ {
+        match($0, /testName="[^"]*"/); print "- " substr($0, RSTART + 10, RLENGTH - 11); failed = 1; lines = 0 }
+      failed && /<Message>/ { inMessage = 1; sub(/.*<Message>/, "") }
+      inMessage { done = sub(/<\/Message>.*/, ""); if (lines++ < 6) print "    " $0; if (done) { inMessage = 0; failed = 0 } }' |
+      sed -e 's/&quot;/"/g' -e 's/&lt;/</g' -e 's/&gt;/>/g' -e "s/&apos;/'/g" -e 's/&amp;/\&/g' || true
+  fi
+
   echo
   echo "$summary"
   if [[ "$summary" == "0 passed, 0 failed"* ]]; then

@@ -9,7 +9,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Cloudtalk.Api.Reviews;
 
 /// <summary>
-/// Reviews in PostgreSQL. Every write runs in one explicit transaction that also adds its integration event to
+/// Reviews in PostgreSQL. Every write runs in one transaction that also adds its integration event to
 /// the outbox, so the change and its event commit together (a 2xx means both are durable); the relay publishes
 /// the event after the commit. The cache is invalidated after the commit.
 /// </summary>
@@ -39,36 +39,29 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
     public async Task<ReviewWriteResult> CreateAsync(ReviewInput input, CancellationToken cancellationToken)
     {
         var productId = input.ProductId.Value;
-        ReviewWriteResult result;
+        Review review;
         try
         {
-            result = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+            var now = time.UtcNow();
+            review = new Review
             {
-                db.ChangeTracker.Clear();
-                await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                // No read of the product first: the insert's foreign-key check takes the same KEY SHARE lock on the
-                // product row (a concurrent delete waits for this commit, then takes the review with it), and a missing
-                // product is a foreign-key violation, answered below as "not found". One round trip fewer per review.
-                var now = time.UtcNow();
-                var review = new Review
-                {
-                    ProductId = productId,
-                    FirstName = input.FirstName.Value,
-                    LastName = input.LastName.Or(null),
-                    ReviewText = input.ReviewText.Or(null),
-                    Rating = input.Rating.Value,
-                    Version = 1,
-                    CreatedAt = now,
-                    UpdatedAt = now,
-                };
-                db.Reviews.Add(review);
-                // Saved first: the event needs the generated id. Still one transaction with the event.
-                await db.SaveChangesAsync(ct);
-                db.AddOutboxEvent(new ReviewCreated(review.Id, productId, review.Rating, review.Version));
-                await db.SaveChangesAsync(ct);
-                await transaction.CommitAsync(ct);
-                return new ReviewWriteResult(ReviewWriteStatus.Done, ReviewResponse.From(review));
-            }, cancellationToken);
+                ProductId = productId,
+                FirstName = input.FirstName.Value,
+                LastName = input.LastName.Or(null),
+                ReviewText = input.ReviewText.Or(null),
+                Rating = input.Rating.Value,
+                Version = 1,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            // AddAsync draws the id from the hi/lo sequence (a round trip once per 10 reviews), so the event can carry it
+            // before anything is written. One SaveChanges then sends the review and its outbox row in one batch, in one
+            // transaction: both commit or neither does. No read of the product first: the insert's foreign-key check
+            // takes the same KEY SHARE lock on the product row (a concurrent delete waits for this commit, then takes
+            // the review with it), and a missing product is a foreign-key violation, answered below as "not found".
+            await db.Reviews.AddAsync(review, cancellationToken);
+            db.AddOutboxEvent(new ReviewCreated(review.Id, productId, review.Rating, review.Version));
+            await db.SaveChangesAsync(cancellationToken);
         }
         catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
         {
@@ -77,12 +70,8 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             return new ReviewWriteResult(ReviewWriteStatus.ProductNotFound);
         }
 
-        if (result.Status == ReviewWriteStatus.Done)
-        {
-            await cache.InvalidateAsync(ProductCacheScopes.Reviews(productId));
-        }
-
-        return result;
+        await cache.InvalidateAsync(ProductCacheScopes.Reviews(productId));
+        return new ReviewWriteResult(ReviewWriteStatus.Done, ReviewResponse.From(review));
     }
 
     /// <summary>Applies the fields that were sent; a different <c>productId</c> is refused.</summary>

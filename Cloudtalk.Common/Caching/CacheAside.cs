@@ -74,8 +74,8 @@ public sealed partial class CacheAside : IDisposable
         _options = options.Value;
         _logger = logger;
         _circuit = new RedisCircuit(_options.BreakDuration);
-        _epochKey = $"{_options.KeyPrefix}:epoch";
-        _invalidations = RedisChannel.Literal($"{_options.KeyPrefix}:invalidations");
+        _epochKey = CacheOptions.EpochKey(_options.KeyPrefix);
+        _invalidations = RedisChannel.Literal(CacheOptions.InvalidationChannel(_options.KeyPrefix));
         _near = new NearCache(_options);
     }
 

@@ -6,8 +6,11 @@ public sealed class CacheOptions
     /// <summary>The configuration section the options are bound from.</summary>
     public const string SectionName = "Caching";
 
+    /// <summary>The <see cref="KeyPrefix"/> unless configured otherwise.</summary>
+    public const string DefaultKeyPrefix = "cloudtalk";
+
     /// <summary>Starts every Redis key of this service, so services can share one Redis.</summary>
-    public string KeyPrefix { get; set; } = "cloudtalk";
+    public string KeyPrefix { get; set; } = DefaultKeyPrefix;
 
     /// <summary>How long an entry lives at most; invalidation usually ends it sooner.</summary>
     public TimeSpan TimeToLive { get; set; } = TimeSpan.FromMinutes(5);
@@ -28,4 +31,10 @@ public sealed class CacheOptions
 
     /// <summary>How many entries the in-process layer keeps at most (zero turns it off).</summary>
     public int LocalMaxEntries { get; set; } = 10_000;
+
+    /// <summary>The global epoch counter: part of every entry's key.</summary>
+    internal static string EpochKey(string keyPrefix) => $"{keyPrefix}:epoch";
+
+    /// <summary>The pub/sub channel on which invalidations reach every replica's in-process layer.</summary>
+    internal static string InvalidationChannel(string keyPrefix) => $"{keyPrefix}:invalidations";
 }

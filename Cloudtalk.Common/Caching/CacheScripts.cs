@@ -56,4 +56,21 @@ internal static class CacheScripts
         redis.call('PUBLISH', ARGV[1], '*')
         return epoch
         """;
+
+    /// <summary>
+    /// Empties the database (FLUSHDB), then sets the epoch (KEYS[1]) to a value it never had before, the larger of
+    /// its old value + 1 and Redis's clock in ms, and tells every replica (channel ARGV[1]) to drop its in-process
+    /// entries; atomically. FLUSHDB alone is not enough: it resets the epoch and the versions to values already
+    /// used, so a load that read the database before the flush could still store its old answer after it, and no
+    /// replica's in-process layer would hear of it. Returns the new epoch.
+    /// </summary>
+    public const string FlushAndRetireEverything = """
+        local old = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+        redis.call('FLUSHDB')
+        local now = redis.call('TIME')
+        local epoch = math.max(old + 1, tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+        redis.call('SET', KEYS[1], string.format('%d', epoch))
+        redis.call('PUBLISH', ARGV[1], '*')
+        return epoch
+        """;
 }

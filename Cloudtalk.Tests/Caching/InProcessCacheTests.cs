@@ -133,27 +133,12 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
         Assert.Equal("from redis", read!.Name);
     }
 
-    private async Task<Replica> StartReplicaAsync(string prefix, TimeSpan? localTimeToLive = null)
-    {
-        var connection = await fixture.App.ConnectRedisAsync();
-        var cache = TestCaches.Create(connection, prefix, localTimeToLive: localTimeToLive ?? TimeSpan.FromMinutes(5));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await cache.StartAsync(timeout.Token);
-        return new Replica(prefix, connection, cache);
-    }
+    private Task<CacheReplica> StartReplicaAsync(string prefix, TimeSpan? localTimeToLive = null) =>
+        CacheReplica.StartAsync(fixture.App, prefix, localTimeToLive ?? TimeSpan.FromMinutes(5));
 
     private static async Task<bool> Delay()
     {
         await Task.Delay(20);
         return true;
-    }
-
-    private sealed record Replica(string Prefix, ConnectionMultiplexer Connection, CacheAside Cache) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            Cache.Dispose();
-            await Connection.DisposeAsync();
-        }
     }
 }

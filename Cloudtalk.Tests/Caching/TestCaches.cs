@@ -1,4 +1,5 @@
 using Cloudtalk.Common.Caching;
+using Cloudtalk.Tests.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -26,6 +27,29 @@ internal static class TestCaches
             OperationTimeout = TimeSpan.FromSeconds(2),
             LocalTimeToLive = localTimeToLive ?? TimeSpan.Zero,
         }), NullLogger<CacheAside>.Instance);
+}
+
+/// <summary>A started helper with a Redis connection of its own: one Api replica, as far as the cache goes.</summary>
+internal sealed record CacheReplica(string Prefix, ConnectionMultiplexer Connection, CacheAside Cache) : IAsyncDisposable
+{
+    /// <param name="app">The system whose Redis is used.</param>
+    /// <param name="prefix">The key prefix (replicas of one "service" share it).</param>
+    /// <param name="localTimeToLive">The in-process layer's time to live.</param>
+    /// <param name="database">The Redis database (default: the one the Api uses).</param>
+    public static async Task<CacheReplica> StartAsync(CloudtalkApp app, string prefix, TimeSpan localTimeToLive, int? database = null)
+    {
+        var connection = await app.ConnectRedisAsync(database);
+        var cache = TestCaches.Create(connection, prefix, localTimeToLive: localTimeToLive);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await cache.StartAsync(timeout.Token);
+        return new CacheReplica(prefix, connection, cache);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Cache.Dispose();
+        await Connection.DisposeAsync();
+    }
 }
 
 /// <summary>What the caching tests cache.</summary>

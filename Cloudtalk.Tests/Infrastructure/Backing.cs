@@ -7,10 +7,14 @@ namespace Cloudtalk.Tests.Infrastructure;
 /// <summary>Direct access to the system's PostgreSQL and Redis, to look behind the Api's back.</summary>
 public static class Backing
 {
-    public static async Task<ConnectionMultiplexer> ConnectRedisAsync(this CloudtalkApp app)
+    /// <summary>A connection of the test's own to the system's Redis.</summary>
+    /// <param name="app">The system.</param>
+    /// <param name="database">The Redis database (default: the connection string's, which the Api uses).</param>
+    public static async Task<ConnectionMultiplexer> ConnectRedisAsync(this CloudtalkApp app, int? database = null)
     {
         var options = ConfigurationOptions.Parse(await app.GetConnectionStringAsync("cache"));
         options.AbortOnConnectFail = false;
+        options.DefaultDatabase = database ?? options.DefaultDatabase;
         return await ConnectionMultiplexer.ConnectAsync(options);
     }
 

@@ -39,9 +39,17 @@ public sealed class ResetDatabasesCommandTests : IAsyncLifetime
         var result = await App.App.ResourceCommands.ExecuteCommandAsync("postgres", Command);
         Assert.True(result.Success, result.Message);
 
+        // At once: the Api's in-process cache layer (on with one replica, entries of 1 s) must not answer either.
+        using (var gone = await client.GetAsync($"/api/products/{product.Id()}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
         using (var redis = await App.ConnectRedisAsync())
         {
-            Assert.Empty(await redis.CacheKeysAsync("*"));
+            // Nothing but the cache's epoch, moved to a value never used before (Redis's clock in ms).
+            Assert.Equal(["cloudtalk:epoch"], await redis.CacheKeysAsync("*"));
+            Assert.True((long)await redis.GetDatabase().StringGetAsync("cloudtalk:epoch") > 1_000_000_000_000L);
         }
 
         foreach (var database in new[] { "apidb", "ratingdb" })

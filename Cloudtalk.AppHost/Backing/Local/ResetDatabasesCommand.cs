@@ -1,4 +1,5 @@
 using Cloudtalk.AppHost.Commands;
+using Cloudtalk.Common.Caching;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using StackExchange.Redis;
@@ -7,9 +8,9 @@ namespace Cloudtalk.AppHost.Backing.Local;
 
 /// <summary>
 /// The dashboard command "reset-databases" on the local PostgreSQL (local mode only: it is a developer's tool,
-/// never offered against a deployed database). It empties every application table of both databases and flushes
-/// the local Redis, so that no cached answer outlives the rows it came from. The schema and its migration history
-/// stay, so the services go on without a restart.
+/// never offered against a deployed database). It empties every application table of both databases, then
+/// flushes the local Redis and retires the Api's in-process cache entries, so that no cached answer outlives the
+/// rows it came from. The schema and its migration history stay, so the services go on without a restart.
 /// </summary>
 /// <remarks>
 /// Meant for an idle system: an event still queued in RabbitMQ when the tables are emptied is processed afterwards
@@ -112,19 +113,18 @@ internal static class ResetDatabasesCommand
         }
     }
 
-    /// <summary>FLUSHDB of the local Redis: it is this run's own server and holds nothing but the Api's cache.</summary>
+    /// <summary>
+    /// Empties the local Redis (this run's own server: it holds nothing but the Api's cache) and retires what the
+    /// running Api replicas still hold in process: FLUSHDB alone would leave those entries served until they expire,
+    /// and would let a load that read the database before the reset store its answer again.
+    /// </summary>
     private static async Task FlushAsync(IResourceWithConnectionString cache, CancellationToken cancellationToken)
     {
         var connectionString = await cache.GetConnectionStringAsync(cancellationToken)
             ?? throw new InvalidOperationException($"{cache.Name} has no connection string yet.");
         var options = ConfigurationOptions.Parse(connectionString);
-        // FLUSHDB is an admin command in StackExchange.Redis.
-        options.AllowAdmin = true;
         options.AbortOnConnectFail = true;
         await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
-        foreach (var server in redis.GetServers())
-        {
-            await server.FlushDatabaseAsync(options.DefaultDatabase ?? 0);
-        }
+        await CacheReset.FlushAndRetireEverythingAsync(redis.GetDatabase());
     }
 }

@@ -61,7 +61,13 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             // the review with it), and a missing product is a foreign-key violation, answered below as "not found".
             await db.Reviews.AddAsync(review, cancellationToken);
             db.AddOutboxEvent(new ReviewCreated(review.Id, productId, review.Rating, review.Version));
-            await db.SaveChangesAsync(cancellationToken);
+            // Retried on transient faults. If the connection is lost while committing, the commit may have happened:
+            // the review's own id tells, so a retry neither inserts it twice nor fails on its own earlier insert.
+            await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(
+                ct => db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct),
+                ct => db.Reviews.AsNoTracking().AnyAsync(r => r.Id == review.Id, ct),
+                cancellationToken);
+            db.ChangeTracker.AcceptAllChanges();
         }
         catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
         {

@@ -89,10 +89,10 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
     /// </summary>
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
     {
-        var strategy = db.Database.CreateExecutionStrategy();
-        var deleted = await strategy.ExecuteAsync(async ct =>
+        Guid? deletedEvent = null;
+        var deleted = await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(async ct =>
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            deletedEvent = null;
             // Row count, not a read-then-delete: of concurrent deletes exactly one sees 1.
             var rows = await db.Products.Where(p => p.Id == id).ExecuteDeleteAsync(ct);
             if (rows == 0)
@@ -103,11 +103,13 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
             // One product-deleted, no review-deleted per review: Rating drops the product's whole state on it,
             // and the work stays constant however many reviews the product had.
             db.ChangeTracker.Clear();
-            db.AddOutboxEvent(new ProductDeleted(id));
+            deletedEvent = db.AddOutboxEvent(new ProductDeleted(id)).Id;
             await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
             return true;
-        }, cancellationToken);
+        },
+        // A lost commit answer: without this check the retry would find the product gone and answer 404.
+        ct => db.IsOutboxEventCommittedAsync(deletedEvent, ct),
+        cancellationToken);
 
         if (deleted)
         {

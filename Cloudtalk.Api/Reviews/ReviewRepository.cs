@@ -39,34 +39,45 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
     public async Task<ReviewWriteResult> CreateAsync(ReviewInput input, CancellationToken cancellationToken)
     {
         var productId = input.ProductId.Value;
-        Review review;
+        var now = time.UtcNow();
+        var review = new Review
+        {
+            ProductId = productId,
+            FirstName = input.FirstName.Value,
+            LastName = input.LastName.Or(null),
+            ReviewText = input.ReviewText.Or(null),
+            Rating = input.Rating.Value,
+            Version = 1,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        OutboxMessage? created = null;
         try
         {
-            var now = time.UtcNow();
-            review = new Review
+            // Everything that talks to PostgreSQL runs under the retrying strategy, the id draw included: after a
+            // server restart the first use of a pooled connection fails, and that must be retried, not answered 500.
+            await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(async ct =>
             {
-                ProductId = productId,
-                FirstName = input.FirstName.Value,
-                LastName = input.LastName.Or(null),
-                ReviewText = input.ReviewText.Or(null),
-                Rating = input.Rating.Value,
-                Version = 1,
-                CreatedAt = now,
-                UpdatedAt = now,
-            };
-            // AddAsync draws the id from the hi/lo sequence (a round trip once per 10 reviews), so the event can carry it
-            // before anything is written. One SaveChanges then sends the review and its outbox row in one batch, in one
-            // transaction: both commit or neither does. No read of the product first: the insert's foreign-key check
-            // takes the same KEY SHARE lock on the product row (a concurrent delete waits for this commit, then takes
-            // the review with it), and a missing product is a foreign-key violation, answered below as "not found".
-            await db.Reviews.AddAsync(review, cancellationToken);
-            db.AddOutboxEvent(new ReviewCreated(review.Id, productId, review.Rating, review.Version));
-            // Retried on transient faults. If the connection is lost while committing, the commit may have happened:
-            // the review's own id tells, so a retry neither inserts it twice nor fails on its own earlier insert.
-            await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(
-                ct => db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct),
-                ct => db.Reviews.AsNoTracking().AnyAsync(r => r.Id == review.Id, ct),
-                cancellationToken);
+                if (created is null)
+                {
+                    // AddAsync draws the id from the hi/lo sequence (a round trip once per 10 reviews), so the event
+                    // can carry it before anything is written. No read of the product first: the insert's foreign-key
+                    // check takes the same KEY SHARE lock on the product row (a concurrent delete waits for this
+                    // commit, then takes the review with it), and a missing product is a foreign-key violation,
+                    // answered below as "not found". A draw that failed is simply made again.
+                    db.ChangeTracker.Clear();
+                    await db.Reviews.AddAsync(review, ct);
+                    created = db.AddOutboxEvent(new ReviewCreated(review.Id, productId, review.Rating, review.Version));
+                }
+
+                // One SaveChanges: the review and its outbox row in one batch, so both commit or neither does. Not
+                // accepted yet: an attempt that failed before its commit leaves both rows to send again.
+                return await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
+            },
+            // A lost commit answer: the event's row tells whether the commit happened, so a retry neither inserts
+            // the review twice nor fails on its own earlier insert.
+            ct => db.IsOutboxEventCommittedAsync(created?.Id, ct),
+            cancellationToken);
             db.ChangeTracker.AcceptAllChanges();
         }
         catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
@@ -84,10 +95,11 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
     public async Task<ReviewWriteResult> UpdateAsync(long id, ReviewInput input, CancellationToken cancellationToken)
     {
         long productId = 0;
-        var result = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        Guid? updated = null;
+        var result = await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(async ct =>
         {
             db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            updated = null;
             // Row lock: concurrent writes of one review apply one after the other, each knowing the rating before it.
             var review = (await db.Reviews
                 .FromSql($"SELECT * FROM reviews WHERE id = {id} FOR UPDATE")
@@ -112,11 +124,13 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             // Every update counts, even one that keeps the rating: the row lock above makes the versions of one
             // review strictly increasing in commit order.
             review.Version++;
-            db.AddOutboxEvent(new ReviewUpdated(review.Id, review.ProductId, review.Rating, previousRating, review.Version));
+            updated = db.AddOutboxEvent(new ReviewUpdated(review.Id, review.ProductId, review.Rating, previousRating, review.Version)).Id;
             await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
             return new ReviewWriteResult(ReviewWriteStatus.Done, ReviewResponse.From(review));
-        }, cancellationToken);
+        },
+        // A lost commit answer: this attempt's event row tells whether it committed (else it runs again).
+        ct => db.IsOutboxEventCommittedAsync(updated, ct),
+        cancellationToken);
 
         if (result.Status == ReviewWriteStatus.Done)
         {
@@ -128,10 +142,11 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
 
     public async Task<bool> DeleteAsync(long id, CancellationToken cancellationToken)
     {
-        var deleted = await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        Guid? deletedEvent = null;
+        var deleted = await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(async ct =>
         {
             db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            deletedEvent = null;
             // Of concurrent deletes, the first locks the row; the others wait, then find it gone (404).
             var review = (await db.Reviews
                 .FromSql($"SELECT * FROM reviews WHERE id = {id} FOR UPDATE")
@@ -143,11 +158,13 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
 
             db.Reviews.Remove(review);
             // last + 1: the delete is newer than every update of the review, whatever order Rating gets them in.
-            db.AddOutboxEvent(new ReviewDeleted(review.Id, review.ProductId, review.Rating, review.Version + 1));
+            deletedEvent = db.AddOutboxEvent(new ReviewDeleted(review.Id, review.ProductId, review.Rating, review.Version + 1)).Id;
             await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
             return review;
-        }, cancellationToken);
+        },
+        // A lost commit answer: without this check the retry would find the review gone and answer 404.
+        ct => db.IsOutboxEventCommittedAsync(deletedEvent, ct),
+        cancellationToken);
 
         if (deleted is not null)
         {

@@ -26,4 +26,21 @@ public static class OutboxDbContextExtensions
         context.Set<OutboxMessage>().Add(message);
         return message;
     }
+
+    /// <summary>
+    /// True if the outbox row <paramref name="eventId"/> is committed. A write that adds an event learns from it
+    /// whether its transaction committed when the commit's answer was lost (the <c>verifySucceeded</c> of EF Core's
+    /// <c>ExecuteInTransactionAsync</c>): the row exists exactly if the transaction that added it committed. False
+    /// for a null id (the attempt wrote nothing, so running it again changes nothing either).
+    /// </summary>
+    /// <param name="context">The context whose outbox the row was added to.</param>
+    /// <param name="eventId">The <see cref="OutboxMessage.Id"/> the attempt added, if it added one.</param>
+    /// <param name="cancellationToken">Cancels the check.</param>
+    public static Task<bool> IsOutboxEventCommittedAsync(this DbContext context, Guid? eventId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return eventId is { } id
+            ? context.Set<OutboxMessage>().AsNoTracking().AnyAsync(message => message.Id == id, cancellationToken)
+            : Task.FromResult(false);
+    }
 }

@@ -1,0 +1,217 @@
+using System.Data.Common;
+using Cloudtalk.Api.Infrastructure;
+using Cloudtalk.Api.Products;
+using Cloudtalk.Api.Reviews;
+using Cloudtalk.Common.Caching;
+using Cloudtalk.Tests.Caching;
+using Cloudtalk.Tests.Infrastructure;
+using Cloudtalk.Tests.Pipeline;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
+using StackExchange.Redis;
+
+namespace Cloudtalk.Tests.Persistence;
+
+/// <summary>
+/// The Api's writes when a connection to PostgreSQL fails at the worst moments, which only a test in process can
+/// hit exactly: the repositories run here, on the system's real database and Redis, with the Api's retrying
+/// execution strategy, and an EF interceptor throws the transient error Npgsql raises for a lost connection.
+/// <list type="bullet">
+/// <item>After a commit: it reached PostgreSQL, its answer never came back. Each write must find out that it
+/// committed (it added an outbox row: EF Core's <c>ExecuteInTransactionAsync</c> checks for it) instead of running
+/// again.</item>
+/// <item>On the review id's draw from the hi/lo sequence (as on a pooled connection that a PostgreSQL restart
+/// closed): the draw is retried like every other statement.</item>
+/// </list>
+/// </summary>
+[Collection(CloudtalkCollection.Name)]
+public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsyncLifetime
+{
+    private readonly HttpClient _api = fixture.App.CreateApiClient();
+    private ApiDatabase? _apiDatabase;
+
+    private ApiDatabase Database => _apiDatabase ?? throw new InvalidOperationException("Not initialized.");
+
+    public async Task InitializeAsync() => _apiDatabase = await ApiDatabase.OpenAsync(fixture.App);
+
+    public Task DisposeAsync()
+    {
+        _api.Dispose();
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_review_create_is_done_once_and_answered_as_done()
+    {
+        var productId = (await _api.CreateProductAsync("create, commit answer lost")).Id();
+        var lostAnswer = new LoseTheFirstCommitAnswer();
+        await using var write = await StartWriteAsync(lostAnswer);
+
+        var result = await write.Reviews.CreateAsync(Input(productId, rating: 3), CancellationToken.None);
+
+        Assert.Equal(1, lostAnswer.Thrown);
+        Assert.Equal(ReviewWriteStatus.Done, result.Status);
+        var reviewId = result.Review!.Id;
+        Assert.Equal(1L, await Database.ScalarAsync<long>("SELECT count(*) FROM reviews WHERE product_id = $1", productId));
+        Assert.Equal(reviewId, await Database.ScalarAsync<long>("SELECT id FROM reviews WHERE product_id = $1", productId));
+        Assert.Equal(1L, await EventsAboutReviewAsync("review-created", reviewId));
+        // The event went out once, and Rating counted the review once.
+        await ServedRatings.WaitForAsync(_api, Database, productId, 1, 3);
+    }
+
+    [Fact]
+    public async Task A_review_create_whose_id_draw_fails_is_retried_and_done_once()
+    {
+        var productId = (await _api.CreateProductAsync("create, id draw failed")).Id();
+        var failedDraw = new FailTheFirstIdDraw();
+        await using var write = await StartWriteAsync(failedDraw);
+
+        // Ids come in blocks shared by every context of the process: within one block's worth of creates, one draws.
+        var blockSize = write.Db.Model.FindSequence(ReviewEntityConfiguration.IdSequence)!.IncrementBy;
+        var ratings = new List<int>();
+        while (failedDraw.Thrown == 0 && ratings.Count <= blockSize)
+        {
+            var rating = ratings.Count % 5 + 1;
+            var result = await write.Reviews.CreateAsync(Input(productId, rating), CancellationToken.None);
+            Assert.Equal(ReviewWriteStatus.Done, result.Status);
+            Assert.Equal(1L, await EventsAboutReviewAsync("review-created", result.Review!.Id));
+            ratings.Add(rating);
+        }
+
+        Assert.Equal(1, failedDraw.Thrown);
+        Assert.Equal(ratings.Count, await Database.ScalarAsync<long>("SELECT count(*) FROM reviews WHERE product_id = $1", productId));
+        await ServedRatings.WaitForAsync(_api, Database, productId, ratings.Count, ServedRatings.Mean(ratings.Sum(), ratings.Count));
+    }
+
+    [Fact]
+    public async Task A_review_update_is_applied_once_and_answered_as_done()
+    {
+        var productId = (await _api.CreateProductAsync("update, commit answer lost")).Id();
+        var reviewId = (await _api.CreateReviewAsync(productId, 2)).Id();
+        var lostAnswer = new LoseTheFirstCommitAnswer();
+        await using var write = await StartWriteAsync(lostAnswer);
+
+        var result = await write.Reviews.UpdateAsync(reviewId, Input(productId, rating: 4), CancellationToken.None);
+
+        Assert.Equal(1, lostAnswer.Thrown);
+        Assert.Equal(ReviewWriteStatus.Done, result.Status);
+        Assert.Equal(4, result.Review!.Rating);
+        // Version 2, not 3: the update was not applied a second time.
+        Assert.Equal(2L, await Database.ScalarAsync<long>("SELECT review_version FROM reviews WHERE id = $1", reviewId));
+        Assert.Equal(1L, await EventsAboutReviewAsync("review-updated", reviewId));
+        await ServedRatings.WaitForAsync(_api, Database, productId, 1, 4);
+    }
+
+    [Fact]
+    public async Task A_review_delete_is_answered_as_done_not_as_not_found()
+    {
+        var productId = (await _api.CreateProductAsync("review delete, commit answer lost")).Id();
+        var reviewId = (await _api.CreateReviewAsync(productId, 5)).Id();
+        var lostAnswer = new LoseTheFirstCommitAnswer();
+        await using var write = await StartWriteAsync(lostAnswer);
+
+        var deleted = await write.Reviews.DeleteAsync(reviewId, CancellationToken.None);
+
+        Assert.Equal(1, lostAnswer.Thrown);
+        Assert.True(deleted, "the delete was committed, yet answered as not found");
+        Assert.Equal(0L, await Database.ScalarAsync<long>("SELECT count(*) FROM reviews WHERE id = $1", reviewId));
+        Assert.Equal(1L, await EventsAboutReviewAsync("review-deleted", reviewId));
+        await ServedRatings.WaitForAsync(_api, Database, productId, 0, 0);
+    }
+
+    [Fact]
+    public async Task A_product_delete_is_answered_as_done_not_as_not_found()
+    {
+        var productId = (await _api.CreateProductAsync("product delete, commit answer lost")).Id();
+        var lostAnswer = new LoseTheFirstCommitAnswer();
+        await using var write = await StartWriteAsync(lostAnswer);
+
+        var deleted = await write.Products.DeleteAsync(productId, CancellationToken.None);
+
+        Assert.Equal(1, lostAnswer.Thrown);
+        Assert.True(deleted, "the delete was committed, yet answered as not found");
+        Assert.Equal(0L, await Database.ScalarAsync<long>("SELECT count(*) FROM products WHERE id = $1", productId));
+        Assert.Equal(1L, await Database.ScalarAsync<long>(
+            "SELECT count(*) FROM outbox_messages WHERE type = 'product-deleted' AND (payload ->> 'productId')::bigint = $1", productId));
+    }
+
+    private Task<long> EventsAboutReviewAsync(string type, long reviewId) => Database.ScalarAsync<long>(
+        "SELECT count(*) FROM outbox_messages WHERE type = $1 AND (payload ->> 'reviewId')::bigint = $2", type, reviewId);
+
+    /// <summary>The Api's repositories over a context of their own, with the fault in it.</summary>
+    private async Task<ApiWrite> StartWriteAsync(IInterceptor fault)
+    {
+        var db = await OpenDbContextAsync(fault);
+        var redis = await fixture.App.ConnectRedisAsync();
+        var cache = TestCaches.Create(redis);
+        return new ApiWrite(db, redis, cache);
+    }
+
+    private sealed record ApiWrite(ApiDbContext Db, IConnectionMultiplexer Redis, CacheAside Cache)
+        : IAsyncDisposable
+    {
+        public ReviewRepository Reviews { get; } = new(Db, Cache, TimeProvider.System);
+
+        public ProductRepository Products { get; } = new(Db, Cache, TimeProvider.System);
+
+        public async ValueTask DisposeAsync()
+        {
+            Cache.Dispose();
+            await Redis.DisposeAsync();
+            await Db.DisposeAsync();
+        }
+    }
+
+    private static NpgsqlException LostConnection() =>
+        new("Exception while reading from stream", new IOException("Connection reset by peer"));
+
+    private async Task<ApiDbContext> OpenDbContextAsync(IInterceptor interceptor)
+    {
+        var options = new DbContextOptionsBuilder<ApiDbContext>()
+            .UseNpgsql(await fixture.App.GetConnectionStringAsync("apidb"), npgsql => npgsql.EnableRetryOnFailure())
+            .AddInterceptors(interceptor);
+        ApiDbContext.ConfigureOptions(options);
+        return new ApiDbContext(options.Options);
+    }
+
+    private static ReviewInput Input(long productId, int rating) => new(
+        Optional.Of(productId), Optional.Of("Retry"), default, default, Optional.Of(rating));
+
+    /// <summary>After the first successful commit, throws what Npgsql throws when the connection drops.</summary>
+    private sealed class LoseTheFirstCommitAnswer : DbTransactionInterceptor
+    {
+        public int Thrown { get; private set; }
+
+        public override Task TransactionCommittedAsync(
+            DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            if (Thrown == 0)
+            {
+                Thrown++;
+                throw LostConnection();
+            }
+
+            return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>Fails the first draw of ids from a sequence, before it reaches PostgreSQL.</summary>
+    private sealed class FailTheFirstIdDraw : DbCommandInterceptor
+    {
+        public int Thrown { get; private set; }
+
+        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<object> result,
+            CancellationToken cancellationToken = default)
+        {
+            if (Thrown == 0 && command.CommandText.Contains("nextval", StringComparison.Ordinal))
+            {
+                Thrown++;
+                throw LostConnection();
+            }
+
+            return ValueTask.FromResult(result);
+        }
+    }
+}

@@ -1,9 +1,14 @@
+using System.Globalization;
+
 namespace Cloudtalk.AppHost.Caching;
 
 public static class InProcessCacheExtensions
 {
     /// <summary>The setting the Api reads (Caching:LocalTimeToLive); zero, its default, turns the layer off.</summary>
     public const string LocalTimeToLiveVariable = "Caching__LocalTimeToLive";
+
+    /// <summary>How long the Api keeps an entry in process when the layer is on.</summary>
+    public static readonly TimeSpan LocalTimeToLive = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// Turns on the Api's in-process cache layer when exactly one Api replica runs locally. There every write
@@ -15,6 +20,6 @@ public static class InProcessCacheExtensions
     public static IResourceBuilder<ProjectResource> WithInProcessCacheWhenSingle(
         this IResourceBuilder<ProjectResource> api, IDistributedApplicationBuilder builder, int replicas) =>
         replicas == 1 && !builder.ExecutionContext.IsPublishMode
-            ? api.WithEnvironment(LocalTimeToLiveVariable, "00:00:01")
+            ? api.WithEnvironment(LocalTimeToLiveVariable, LocalTimeToLive.ToString("c", CultureInfo.InvariantCulture))
             : api;
 }

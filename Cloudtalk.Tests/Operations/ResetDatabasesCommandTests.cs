@@ -43,7 +43,7 @@ public sealed class ResetDatabasesCommandTests : IAsyncLifetime
         var result = await App.App.ResourceCommands.ExecuteCommandAsync("postgres", Command);
         Assert.True(result.Success, result.Message);
 
-        // At once: the Api's in-process cache layer (on with one replica, entries of 1 s) must not answer either.
+        // As soon as the command has returned: the Api's in-process cache layer (on with one replica) must not answer either.
         using (var gone = await client.GetAsync($"/api/products/{product.Id()}"))
         {
             Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);

@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace Cloudtalk.Tests.Infrastructure;
@@ -60,6 +61,38 @@ public sealed class CloudtalkApp : IAsyncDisposable
         }
 
         return started;
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="replicas"/> instances of the resource are healthy. Starting waits for the resource,
+    /// which is healthy as soon as one replica is; a test about every replica needs them all.
+    /// </summary>
+    public async Task WaitForHealthyReplicasAsync(string resource, int replicas)
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var healthy = new HashSet<string>(StringComparer.Ordinal);
+        // Watching replays every resource's current state first, then follows the changes.
+        await foreach (var update in App.ResourceNotifications.WatchAsync(timeout.Token))
+        {
+            if (update.Resource.Name != resource)
+            {
+                continue;
+            }
+
+            if (update.Snapshot.HealthStatus == HealthStatus.Healthy)
+            {
+                healthy.Add(update.ResourceId);
+            }
+            else
+            {
+                healthy.Remove(update.ResourceId);
+            }
+
+            if (healthy.Count >= replicas)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>An HTTP client for a project resource ("api" or "rating").</summary>

@@ -22,6 +22,8 @@ public sealed class ReplicatedRatingFixture : IAsyncLifetime
         _app = await CloudtalkApp.StartAsync(
             "--Replicas:Rating", RatingReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--Replicas:Api", ApiReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await _app.WaitForHealthyReplicasAsync("api", ApiReplicas);
+        await _app.WaitForHealthyReplicasAsync("rating", RatingReplicas);
     }
 
     public async Task DisposeAsync()

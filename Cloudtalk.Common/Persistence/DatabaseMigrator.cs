@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -31,9 +33,13 @@ public sealed partial class DatabaseMigrator<TContext>(
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var context = scope.ServiceProvider.GetRequiredService<TContext>();
-                var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+                // EF reads the migration history before it creates the table; on a new database PostgreSQL logs each
+                // such read as an error, which reads like a failure in the dashboard. So the table comes first
+                // (CREATE TABLE IF NOT EXISTS: safe when replicas start together).
+                await context.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
                 await context.Database.MigrateAsync(cancellationToken);
-                LogMigrated(logger, typeof(TContext).Name, pending.Count);
+                var current = (await context.Database.GetAppliedMigrationsAsync(cancellationToken)).LastOrDefault();
+                LogMigrated(logger, typeof(TContext).Name, current ?? "none");
                 return;
             }
             catch (Exception exception) when (attempt < 10 && !cancellationToken.IsCancellationRequested)
@@ -47,8 +53,8 @@ public sealed partial class DatabaseMigrator<TContext>(
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Context}: database migrated ({Pending} migration(s) were pending)")]
-    private static partial void LogMigrated(ILogger logger, string context, int pending);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Context}: database migrated, now at {Migration}")]
+    private static partial void LogMigrated(ILogger logger, string context, string migration);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Migrating {Context} failed (attempt {Attempt}); retrying.")]
     private static partial void LogMigrationFailed(ILogger logger, Exception exception, string context, int attempt);

@@ -107,5 +107,11 @@ public sealed class CloudtalkApp : IAsyncDisposable
     {
         await App.StopAsync();
         await App.DisposeAsync();
+        // The AppHost removes its run folder on a clean stop; an empty parent is removed too. A folder with something
+        // left in it stays, for whoever looks into what a run left behind.
+        if (Directory.Exists(StateRoot) && !Directory.EnumerateFileSystemEntries(StateRoot).Any())
+        {
+            Directory.Delete(StateRoot);
+        }
     }
 }

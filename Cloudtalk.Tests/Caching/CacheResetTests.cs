@@ -1,5 +1,6 @@
 using Cloudtalk.Common.Caching;
 using Cloudtalk.Tests.Infrastructure;
+using Cloudtalk.Tests.Messaging;
 
 namespace Cloudtalk.Tests.Caching;
 
@@ -89,22 +90,9 @@ public sealed class CacheResetTests(CloudtalkAppFixture fixture)
     private Task<CacheReplica> StartReplicaAsync(string prefix) =>
         CacheReplica.StartAsync(fixture.App, prefix, TimeSpan.FromMinutes(5), OwnDatabase);
 
-    private static async Task<string?> ReadUntilChangedAsync(CacheReplica replica, string from, string now)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        string? seen;
-        do
-        {
-            seen = (await replica.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing(now)), CancellationToken.None))!.Name;
-        }
-        while (seen == from && DateTime.UtcNow < deadline && await Delay());
-
-        return seen;
-    }
-
-    private static async Task<bool> Delay()
-    {
-        await Task.Delay(20);
-        return true;
-    }
+    // Pub/sub is asynchronous: polls until the replica no longer serves the old value (the project's Eventually).
+    private static Task<string> ReadUntilChangedAsync(CacheReplica replica, string from, string now) =>
+        Eventually.WaitAsync(
+            async () => (await replica.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing(now)), CancellationToken.None))!.Name,
+            seen => seen != from, TimeSpan.FromSeconds(5), () => $"the replica still serves \"{from}\"");
 }

@@ -1,5 +1,4 @@
 using Cloudtalk.AppHost.Backing;
-using Cloudtalk.AppHost.Caching;
 using Cloudtalk.AppHost.Commands;
 using Cloudtalk.AppHost.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -19,7 +18,6 @@ var api = builder.AddProject<Projects.Cloudtalk_Api>("api")
     .WithReference(backing.Messaging).WaitFor(backing.Messaging)
     .WithHttpHealthCheck("/health")
     .WithTraceSampling(builder.Configuration)
-    .WithInProcessCacheWhenSingle(builder, apiReplicas)
     // The public REST API: reachable from outside the deployment (azd: ingress external); Rating stays internal.
     .WithExternalHttpEndpoints()
     // Dashboard commands for operators and demos (see README, "Dashboard commands").

@@ -37,11 +37,12 @@ namespace Cloudtalk.Common.Caching;
 /// the epoch (on its first contact after the outage); with one replica, or an outage seen by all, this
 /// does not arise.</para>
 /// <para><b>In-process layer.</b> In front of Redis sits a small in-memory layer (<see cref="NearCache"/>): a hot
-/// key is answered without a Redis round trip. Invalidations reach every replica's layer through Redis pub/sub,
-/// published by the same script that bumps the versions, so before the writer answers its client. The layer is
-/// used only when <see cref="CacheOptions.LocalTimeToLive"/> is above zero (it is off by default: other replicas
-/// hear of a write a moment after the writer answered), after <see cref="StartAsync"/> subscribed, and while the
-/// subscription and Redis are healthy; its entries live at most <see cref="CacheOptions.LocalTimeToLive"/>.</para>
+/// key is answered without a Redis round trip. Invalidations reach every replica's layer through Redis pub/sub
+/// (<see cref="InvalidationBroadcast"/>), published by the same script that bumps the versions, and a writer answers
+/// only once every replica that could still serve the old value has acknowledged it or lost its lease: the layer is
+/// exact across replicas. It is used only when <see cref="CacheOptions.LocalTimeToLive"/> is above zero, after
+/// <see cref="StartAsync"/> subscribed, and while the subscription, its lease and Redis are healthy; its entries live
+/// at most <see cref="CacheOptions.LocalTimeToLive"/>.</para>
 /// </remarks>
 public sealed partial class CacheAside : IDisposable
 {
@@ -55,6 +56,7 @@ public sealed partial class CacheAside : IDisposable
     private readonly RedisKey _epochKey;
     private readonly RedisChannel _invalidations;
     private readonly NearCache _near;
+    private readonly InvalidationBroadcast _broadcast;
 
     // True once SubscribeAsync succeeded (StackExchange.Redis then restores the subscription after reconnects), and
     // true while that subscription is up.
@@ -77,7 +79,14 @@ public sealed partial class CacheAside : IDisposable
         _epochKey = CacheOptions.EpochKey(_options.KeyPrefix);
         _invalidations = RedisChannel.Literal(CacheOptions.InvalidationChannel(_options.KeyPrefix));
         _near = new NearCache(_options);
+        _broadcast = new InvalidationBroadcast(redis, _invalidations, _near, _options.LocalLease, pings: _near.IsConfigured);
     }
+
+    /// <summary>
+    /// True while the in-process layer serves: it is configured, subscribed, Redis answers and its lease holds (from
+    /// shortly after <see cref="StartAsync"/>).
+    /// </summary>
+    public bool IsServingInProcess => _near.IsActive;
 
     /// <summary>
     /// The cached value of <paramref name="entry"/> in <paramref name="scope"/>, or the loader's answer,
@@ -147,24 +156,44 @@ public sealed partial class CacheAside : IDisposable
 
         // This process first, synchronously: its own next read never sees the old value.
         _near.Invalidate(scopes);
-        if (await EnsureUsableAsync())
+        if (await EnsureUsableAsync() && await PublishInvalidationAsync(scopes))
         {
-            try
-            {
-                var keys = scopes.Select(VersionKey).ToArray();
-                RedisValue[] args = [_invalidations.ToString(), string.Join('\n', scopes.Select(s => s.Name))];
-                await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAllAndPublish, keys, args)
-                    .WaitAsync(_options.OperationTimeout);
-                return;
-            }
-            catch (Exception exception)
-            {
-                Trip(exception);
-            }
+            return;
         }
 
         Interlocked.Increment(ref _missedInvalidations);
         LogMissedInvalidation(_logger, string.Join(", ", scopes));
+    }
+
+    /// <summary>Bumps the scopes' versions and tells every replica; false if Redis failed.</summary>
+    private async Task<bool> PublishInvalidationAsync(IReadOnlyCollection<CacheScope> scopes)
+    {
+        var delivery = _broadcast.Prepare(scopes);
+        try
+        {
+            var keys = scopes.Select(VersionKey).ToArray();
+            RedisValue[] args = [_invalidations.ToString(), delivery.Message];
+            await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAllAndPublish, keys, args)
+                .WaitAsync(_options.OperationTimeout);
+        }
+        catch (Exception exception)
+        {
+            _broadcast.Abandon(delivery);
+            Trip(exception);
+            return false;
+        }
+
+        if (_near.IsConfigured)
+        {
+            // Replicas of one service share their settings: where this layer is on, it is on everywhere.
+            await _broadcast.AwaitDeliveryAsync(delivery);
+        }
+        else
+        {
+            _broadcast.Abandon(delivery);
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -187,8 +216,7 @@ public sealed partial class CacheAside : IDisposable
         {
             try
             {
-                await _redis.GetSubscriber().SubscribeAsync(_invalidations, OnInvalidation)
-                    .WaitAsync(_options.OperationTimeout, cancellationToken);
+                await _broadcast.StartAsync(_options.OperationTimeout, cancellationToken);
                 _subscriptionEstablished = true;
                 _subscribed = true;
                 if (!_circuit.IsOpen && _redis.IsConnected)
@@ -211,19 +239,8 @@ public sealed partial class CacheAside : IDisposable
     {
         _redis.ConnectionFailed -= OnConnectionFailed;
         _redis.ConnectionRestored -= OnConnectionRestored;
+        _broadcast.Dispose();
         _near.Dispose();
-    }
-
-    private void OnInvalidation(RedisChannel channel, RedisValue message)
-    {
-        var text = (string?)message ?? "";
-        if (text == CacheScripts.EverythingMessage)
-        {
-            _near.InvalidateAll();
-            return;
-        }
-
-        _near.Invalidate(text.Split('\n').Select(name => new CacheScope(name)));
     }
 
     // Whatever connection dropped, pub/sub messages may be lost with it: stop trusting the in-process layer.

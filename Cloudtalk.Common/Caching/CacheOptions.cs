@@ -22,12 +22,16 @@ public sealed class CacheOptions
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// How long the in-process layer keeps an entry at most; zero (the default) turns the layer off. Turn it on only
-    /// where one process serves every read and write of the keys (one replica): there a write invalidates it
-    /// synchronously. Other replicas hear of a write through Redis pub/sub, a moment after the writer answered.
-    /// Keep it short: it bounds staleness in failures no connection event reports (a frozen Redis).
+    /// How long the in-process layer keeps an entry at most; zero (the default) turns the layer off. Set it alike on
+    /// every replica of a service: a writer waits only for the replicas whose layer is on.
     /// </summary>
     public TimeSpan LocalTimeToLive { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// How long a replica's in-process layer may serve after its last lease ping came back through Redis, and so the
+    /// longest a write waits for a replica that stopped answering (frozen, cut off or gone) before it is forgotten.
+    /// </summary>
+    public TimeSpan LocalLease { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How many entries the in-process layer keeps at most (zero turns it off).</summary>
     public int LocalMaxEntries { get; set; } = 10_000;

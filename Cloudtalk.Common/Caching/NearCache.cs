@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace Cloudtalk.Common.Caching;
@@ -14,6 +15,9 @@ namespace Cloudtalk.Common.Caching;
 /// <para><b>Races.</b> The caller captures a <see cref="Stamp"/> <i>before</i> it reads Redis or the database and
 /// stores with that stamp; an invalidation that arrives while the read is under way changes the generation and the
 /// store is refused. So a value read before an invalidation is never served after it.</para>
+/// <para><b>Only under a lease.</b> Entries are served only until the lease that <see cref="InvalidationBroadcast"/>
+/// renews each time this replica's own ping comes back through Redis: a replica that stops hearing the channel stops
+/// serving within one lease, which is what lets writers on other replicas know when they may answer.</para>
 /// <para><b>Only while listening.</b> Entries are served and stored only while the pub/sub subscription is
 /// known to be up. When it drops (or Redis fails), the layer is switched off and every entry retired at once:
 /// invalidations published meanwhile are lost, and nothing read before can be trusted.</para>
@@ -34,6 +38,12 @@ internal sealed class NearCache : IDisposable
     private long _generation;
     private volatile bool _listening;
 
+    // Stopwatch timestamps: entries are served only before the first (see InvalidationBroadcast); the second is the
+    // last time the layer went deaf or started listening: messages published before it may have been missed, so a
+    // ping sent before it renews nothing.
+    private long _leaseUntil;
+    private long _listeningSince;
+
     public NearCache(CacheOptions options)
     {
         _timeToLive = options.LocalTimeToLive;
@@ -43,11 +53,17 @@ internal sealed class NearCache : IDisposable
         }
     }
 
-    /// <summary>True if entries are served: the layer is configured and invalidations are being received.</summary>
-    public bool IsActive => _entries is not null && _listening;
+    /// <summary>True if the layer is configured (a time to live and a size above zero).</summary>
+    public bool IsConfigured => _entries is not null;
+
+    /// <summary>True if entries are served: the layer is configured, invalidations are being received, the lease holds.</summary>
+    public bool IsActive => _entries is not null && _listening && Stopwatch.GetTimestamp() < Volatile.Read(ref _leaseUntil);
 
     /// <summary>True between <see cref="Listening"/> and <see cref="Deaf"/>.</summary>
     public bool IsListening => _listening;
+
+    /// <summary>While listening, every message published since this Stopwatch timestamp has been handled.</summary>
+    public long ListeningSince => Volatile.Read(ref _listeningSince);
 
     /// <summary>The generations a value read from now on will be checked against.</summary>
     public Stamp Capture(CacheScope scope)
@@ -96,9 +112,35 @@ internal sealed class NearCache : IDisposable
     /// <summary>Drops every entry.</summary>
     public void InvalidateAll() => Interlocked.Increment(ref _generation);
 
+    /// <summary>
+    /// Everything published before this replica's ping (sent at <paramref name="sentAt"/>) was handled: entries may be
+    /// served until <paramref name="until"/>.
+    /// </summary>
+    public void RenewLease(long sentAt, long until)
+    {
+        if (sentAt < Volatile.Read(ref _listeningSince))
+        {
+            return;
+        }
+
+        // Echoes come in order, but a renewal must never shorten a lease taken from a later ping.
+        var current = Volatile.Read(ref _leaseUntil);
+        while (until > current)
+        {
+            var seen = Interlocked.CompareExchange(ref _leaseUntil, until, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
     /// <summary>Invalidations are received from now on: entries may be kept.</summary>
     public void Listening()
     {
+        Volatile.Write(ref _listeningSince, Stopwatch.GetTimestamp());
         InvalidateAll();
         _listening = true;
     }
@@ -107,6 +149,8 @@ internal sealed class NearCache : IDisposable
     public void Deaf()
     {
         _listening = false;
+        Volatile.Write(ref _listeningSince, Stopwatch.GetTimestamp());
+        Volatile.Write(ref _leaseUntil, 0);
         InvalidateAll();
     }
 

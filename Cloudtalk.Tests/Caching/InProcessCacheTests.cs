@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cloudtalk.Common.Caching;
 using Cloudtalk.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -45,29 +46,89 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     }
 
     [Fact]
-    public async Task An_invalidation_on_one_replica_reaches_the_other_replicas_in_process_layer()
+    public async Task A_read_on_another_replica_right_after_an_invalidation_returns_is_never_stale()
     {
         var prefix = TestCaches.NewPrefix();
         await using var reader = await StartReplicaAsync(prefix);
         await using var writer = await StartReplicaAsync(prefix);
-        await reader.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("old")), CancellationToken.None);
         var other = new CacheScope("thing:2");
         await reader.Cache.WithCache(other, "item", _ => Task.FromResult<Thing?>(new Thing("untouched")), CancellationToken.None);
 
-        await writer.Cache.InvalidateAsync(Scope);
+        var current = "v0";
+        await reader.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing(current)), CancellationToken.None);
 
-        // Pub/sub is asynchronous: the reader sees the new value as soon as the message is in (well under a second).
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        string? seen;
-        do
+        // Many rounds: the reader's pub/sub message races the next read, so one round proves little.
+        for (var round = 1; round <= 50; round++)
         {
-            seen = (await reader.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("new")), CancellationToken.None))!.Name;
-        }
-        while (seen != "new" && DateTime.UtcNow < deadline && await Delay());
+            var kept = await reader.Cache.WithCache<Thing>(Scope, "item", _ => throw new InvalidOperationException("not a hit"), CancellationToken.None);
+            Assert.Equal(current, kept!.Name);
+            Assert.True(reader.Cache.IsServingInProcess, "the reader answers from Redis, so this round proves nothing");
 
-        Assert.Equal("new", seen);
+            await writer.Cache.InvalidateAsync(Scope);
+
+            // No waiting: when InvalidateAsync returns, the reader has dropped its entry.
+            current = $"v{round}";
+            var read = await reader.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing(current)), CancellationToken.None);
+            Assert.Equal(current, read!.Name);
+        }
+
         var untouched = await reader.Cache.WithCache<Thing>(other, "item", _ => throw new InvalidOperationException("not a hit"), CancellationToken.None);
         Assert.Equal("untouched", untouched!.Name);
+    }
+
+    [Fact]
+    public async Task A_writer_waits_out_the_lease_of_a_replica_that_does_not_acknowledge()
+    {
+        var prefix = TestCaches.NewPrefix();
+        var lease = TimeSpan.FromSeconds(1);
+        await using var writer = await StartReplicaAsync(prefix, localLease: lease);
+        await using var redis = await fixture.App.ConnectRedisAsync();
+
+        // A replica that pings (so it may hold a lease) and then freezes: it never acknowledges anything.
+        var pingedAt = Stopwatch.GetTimestamp();
+        await redis.GetSubscriber().PublishAsync(Channel(prefix), "p frozen-replica 1");
+        await writer.Cache.InvalidateAsync(Scope);
+
+        // Its lease can have run out only one lease after its ping: answering earlier could leave it serving the old value.
+        Assert.True(Stopwatch.GetElapsedTime(pingedAt) >= lease,
+            $"the writer returned {Stopwatch.GetElapsedTime(pingedAt)} after the frozen replica's ping, within its lease");
+    }
+
+    [Fact]
+    public async Task A_writer_returns_on_the_acknowledgement_of_every_replica_it_heard()
+    {
+        var prefix = TestCaches.NewPrefix();
+        var lease = TimeSpan.FromSeconds(2);
+        await using var writer = await StartReplicaAsync(prefix, localLease: lease);
+        // A replica may hold a lease from a ping published before the writer subscribed: the writer's first lease is
+        // spent waiting for those. Past it, only the replicas it heard count.
+        await Task.Delay(lease);
+        await using var redis = await fixture.App.ConnectRedisAsync();
+        var channel = Channel(prefix);
+        var invalidationSeen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queue = await redis.GetSubscriber().SubscribeAsync(channel);
+        queue.OnMessage(message =>
+        {
+            var header = ((string)message.Message!).Split('\n')[0];
+            if (header.StartsWith("i ", StringComparison.Ordinal))
+            {
+                invalidationSeen.TrySetResult(header);
+            }
+        });
+        var pingedAt = Stopwatch.GetTimestamp();
+        await redis.GetSubscriber().PublishAsync(channel, "p slow-replica 1");
+
+        var invalidation = writer.Cache.InvalidateAsync(Scope);
+
+        // The protocol's "i {writer} {n}"; the writer holds until "a {replica} {writer} {n}" comes (or the lease ends).
+        var header = (await invalidationSeen.Task.WaitAsync(TimeSpan.FromSeconds(10))).Split(' ');
+        await Task.Delay(200);
+        Assert.False(invalidation.IsCompleted, "the writer returned before the replica it heard had acknowledged");
+        await redis.GetSubscriber().PublishAsync(channel, $"a slow-replica {header[1]} {header[2]}");
+        await invalidation.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(Stopwatch.GetElapsedTime(pingedAt) < lease,
+            $"the writer returned {Stopwatch.GetElapsedTime(pingedAt)} after the ping: at the lease's end, not on the acknowledgement");
     }
 
     [Fact]
@@ -133,8 +194,10 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
         Assert.Equal("from redis", read!.Name);
     }
 
-    private Task<CacheReplica> StartReplicaAsync(string prefix, TimeSpan? localTimeToLive = null) =>
-        CacheReplica.StartAsync(fixture.App, prefix, localTimeToLive ?? TimeSpan.FromMinutes(5));
+    private Task<CacheReplica> StartReplicaAsync(string prefix, TimeSpan? localTimeToLive = null, TimeSpan? localLease = null) =>
+        CacheReplica.StartAsync(fixture.App, prefix, localTimeToLive ?? TimeSpan.FromMinutes(5), localLease: localLease);
+
+    private static RedisChannel Channel(string prefix) => RedisChannel.Literal($"{prefix}:invalidations");
 
     private static async Task<bool> Delay()
     {

@@ -1,5 +1,6 @@
 using Cloudtalk.Common.Caching;
 using Cloudtalk.Tests.Infrastructure;
+using Cloudtalk.Tests.Messaging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -18,14 +19,16 @@ internal static class TestCaches
     /// <param name="prefix">The key prefix (default: a new one).</param>
     /// <param name="timeToLive">The Redis entries' time to live (default 5 minutes).</param>
     /// <param name="localTimeToLive">The in-process layer's time to live (default: off).</param>
+    /// <param name="localLease">The in-process layer's lease (default: the service's, 1 s).</param>
     public static CacheAside Create(IConnectionMultiplexer redis, string? prefix = null, TimeSpan? timeToLive = null,
-        TimeSpan? localTimeToLive = null) =>
+        TimeSpan? localTimeToLive = null, TimeSpan? localLease = null) =>
         new(redis, Options.Create(new CacheOptions
         {
             KeyPrefix = prefix ?? NewPrefix(),
             TimeToLive = timeToLive ?? TimeSpan.FromMinutes(5),
             OperationTimeout = TimeSpan.FromSeconds(2),
             LocalTimeToLive = localTimeToLive ?? TimeSpan.Zero,
+            LocalLease = localLease ?? new CacheOptions().LocalLease,
         }), NullLogger<CacheAside>.Instance);
 }
 
@@ -36,12 +39,17 @@ internal sealed record CacheReplica(string Prefix, ConnectionMultiplexer Connect
     /// <param name="prefix">The key prefix (replicas of one "service" share it).</param>
     /// <param name="localTimeToLive">The in-process layer's time to live.</param>
     /// <param name="database">The Redis database (default: the one the Api uses).</param>
-    public static async Task<CacheReplica> StartAsync(CloudtalkApp app, string prefix, TimeSpan localTimeToLive, int? database = null)
+    /// <param name="localLease">The in-process layer's lease (default: the service's, 1 s).</param>
+    public static async Task<CacheReplica> StartAsync(CloudtalkApp app, string prefix, TimeSpan localTimeToLive, int? database = null,
+        TimeSpan? localLease = null)
     {
         var connection = await app.ConnectRedisAsync(database);
-        var cache = TestCaches.Create(connection, prefix, localTimeToLive: localTimeToLive);
+        var cache = TestCaches.Create(connection, prefix, localTimeToLive: localTimeToLive, localLease: localLease);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await cache.StartAsync(timeout.Token);
+        // Serving starts with the first lease, once the replica's first ping has come back.
+        await Eventually.WaitAsync(() => Task.FromResult(cache.IsServingInProcess), serving => serving, TimeSpan.FromSeconds(10),
+            () => "the replica's in-process layer never started serving");
         return new CacheReplica(prefix, connection, cache);
     }
 

@@ -1,4 +1,3 @@
-using Cloudtalk.AppHost.Caching;
 using Cloudtalk.AppHost.Commands;
 using Cloudtalk.Common.Caching;
 using Microsoft.Extensions.Logging;
@@ -60,9 +59,9 @@ internal static class ResetDatabasesCommand
 
             // After the tables: an answer cached in between would otherwise survive the reset.
             await FlushAsync(cache, cancellationToken);
-            // The Api drops its in-process entries when the flush's pub/sub message comes in, a moment after the flush;
-            // by the end of this wait every entry from before the flush has expired anyway, whenever the message came.
-            await Task.Delay(InProcessCacheExtensions.LocalTimeToLive, cancellationToken);
+            // Each Api replica drops its in-process entries when the flush's pub/sub message comes in; one lease after
+            // the flush, every replica has either handled it or stopped serving from memory (its lease ran out).
+            await Task.Delay(new CacheOptions().LocalLease, cancellationToken);
 
             context.Logger.LogInformation("Reset: emptied {Tables} tables and flushed the cache", emptied);
             return CommandResults.Success($"Emptied {emptied} tables in {databases.Length} databases and flushed the cache.");

@@ -1,0 +1,105 @@
+using System.Net;
+using Cloudtalk.Tests.Infrastructure;
+using Cloudtalk.Tests.Rating;
+
+namespace Cloudtalk.Tests.Caching;
+
+/// <summary>
+/// The running Api processes of a system, each addressed directly (not through the AppHost's proxy, which picks a
+/// replica itself). They are found by their apidb connection string, which is the system's own.
+/// </summary>
+internal static class ApiProcesses
+{
+    public static async Task<List<Uri>> AddressesAsync(CloudtalkApp app)
+    {
+        var apiDatabase = await app.GetConnectionStringAsync("apidb");
+        return [.. ProcessTable.WithEnvironmentEntry($"ConnectionStrings__apidb={apiDatabase}")
+            .Where(pid => ProcessTable.Name(pid) == "Cloudtalk.Api")
+            .Select(pid => new Uri(HttpUrlOf(pid)))];
+    }
+
+    private static string HttpUrlOf(int pid) =>
+        File.ReadAllText($"/proc/{pid}/environ").Split('\0')
+            .Where(entry => entry.StartsWith("ASPNETCORE_URLS=", StringComparison.Ordinal))
+            .SelectMany(entry => entry["ASPNETCORE_URLS=".Length..].Split(';'))
+            .First(url => url.StartsWith("http://", StringComparison.Ordinal));
+
+    /// <summary>
+    /// True if <paramref name="client"/>'s process answers product <paramref name="id"/> from its own memory: the Redis
+    /// entry is overwritten behind its back, and the process still answers what it read before.
+    /// </summary>
+    public static async Task<bool> AnswersFromMemoryAsync(CloudtalkApp app, HttpClient client, long id)
+    {
+        await using var redis = await app.ConnectRedisAsync();
+        // The in-process entries live 1 s: a slow round can miss it, several cannot all miss.
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var read = await client.GetJsonAsync($"/api/products/{id}");
+            foreach (var key in await redis.CacheKeysAsync($"cloudtalk:*:product:{id}:item"))
+            {
+                var tampered = (await redis.GetDatabase().StringGetAsync(key)).ToString()
+                    .Replace(read.GetProperty("name").GetString()!, "tampered in redis", StringComparison.Ordinal);
+                await redis.GetDatabase().StringSetAsync(key, tampered);
+            }
+
+            var again = await client.GetJsonAsync($"/api/products/{id}");
+            if (again.GetProperty("name").GetString() == read.GetProperty("name").GetString())
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+/// <summary>One Api replica: the in-process layer (on by default) answers hot reads, and writes drop its entries.</summary>
+[Collection(CloudtalkCollection.Name)]
+public sealed class ApiInProcessCacheTests(CloudtalkAppFixture fixture)
+{
+    [Fact]
+    public async Task The_Api_answers_a_hot_product_from_its_own_memory_until_a_write()
+    {
+        using var api = new HttpClient { BaseAddress = Assert.Single(await ApiProcesses.AddressesAsync(fixture.App)) };
+        var product = await api.CreateProductAsync("in memory");
+        var id = product.Id();
+
+        Assert.True(await ApiProcesses.AnswersFromMemoryAsync(fixture.App, api, id), "the Api read its product from Redis every time");
+
+        using var put = await api.PutJsonAsync($"/api/products/{id}", new { name = "written" });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal("written", (await api.GetJsonAsync($"/api/products/{id}")).GetProperty("name").GetString());
+    }
+}
+
+/// <summary>
+/// Several Api replicas, each with the in-process layer on: a read on one replica that starts after another replica
+/// answered a write never returns the old value.
+/// </summary>
+[Collection(ReplicatedRatingCollection.Name)]
+public sealed class ReplicatedApiInProcessCacheTests(ReplicatedRatingFixture fixture)
+{
+    [Fact]
+    public async Task A_read_on_one_replica_after_a_write_on_another_is_never_stale()
+    {
+        var replicas = await ApiProcesses.AddressesAsync(fixture.App);
+        Assert.Equal(ReplicatedRatingFixture.ApiReplicas, replicas.Count);
+        using var writer = new HttpClient { BaseAddress = replicas[0] };
+        using var reader = new HttpClient { BaseAddress = replicas[1] };
+        var product = await writer.CreateProductAsync("round 0");
+        var id = product.Id();
+        Assert.True(await ApiProcesses.AnswersFromMemoryAsync(fixture.App, reader, id), "the reading replica's in-process layer is off");
+
+        for (var round = 1; round <= 20; round++)
+        {
+            // Warm the reader's in-process entry, then write through the other replica.
+            await reader.GetJsonAsync($"/api/products/{id}");
+            await reader.GetJsonAsync($"/api/products/{id}");
+            using var put = await writer.PutJsonAsync($"/api/products/{id}", new { name = $"round {round}" });
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+            var read = await reader.GetJsonAsync($"/api/products/{id}");
+            Assert.Equal($"round {round}", read.GetProperty("name").GetString());
+        }
+    }
+}

@@ -38,9 +38,8 @@ internal static class CacheScripts
     public const string EverythingMessage = "*";
 
     /// <summary>
-    /// Increments every key given (scope versions) and publishes the scopes' names (ARGV[2], one per line) on the
-    /// invalidation channel (ARGV[1]), in one round trip: every replica's in-process layer hears of it before the
-    /// writer answers.
+    /// Increments every key given (scope versions) and publishes the invalidation message (ARGV[2], see
+    /// <see cref="InvalidationBroadcast"/>) on the invalidation channel (ARGV[1]), in one round trip.
     /// </summary>
     public const string IncrementAllAndPublish = """
         for _, key in ipairs(KEYS) do

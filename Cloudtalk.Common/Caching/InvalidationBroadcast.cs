@@ -108,20 +108,21 @@ internal sealed class InvalidationBroadcast : IDisposable
         var pending = _pending[delivery.Sequence];
         try
         {
-            if (_subscription is null || !_near.IsListening ||
-                await Task.WhenAny(pending.Echoed.Task, Task.Delay(_lease)) != pending.Echoed.Task)
+            if (_subscription is null || !_near.IsListening || !await CompletesWithinAsync(pending.Echoed.Task, _lease))
             {
                 // No echo: who listens is unknown, so every lease from before the invalidation must run out.
                 await WaitUntilAsync(published + _leaseTicks);
                 return;
             }
 
+            if (!await CompletesWithinAsync(pending.Acknowledged.Task, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), pending.WaitUntil)))
+            {
+                await WaitUntilAsync(pending.WaitUntil);
+            }
+
             // Pings published before this replica (re)subscribed were not heard: a lease taken from one of them runs
             // out at most one lease after that.
-            var unheardLeasesEnd = _near.ListeningSince + _leaseTicks;
-            await Task.WhenAll(
-                Task.WhenAny(pending.Acknowledged.Task, WaitUntilAsync(pending.WaitUntil)),
-                WaitUntilAsync(unheardLeasesEnd));
+            await WaitUntilAsync(_near.ListeningSince + _leaseTicks);
         }
         finally
         {
@@ -238,6 +239,25 @@ internal sealed class InvalidationBroadcast : IDisposable
         while ((remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp)) > TimeSpan.Zero)
         {
             await Task.Delay(remaining + TimeSpan.FromMilliseconds(1));
+        }
+    }
+
+    // WaitAsync, not Task.Delay: its timer goes away as soon as the task completes (one write, one short-lived timer).
+    private static async Task<bool> CompletesWithinAsync(Task task, TimeSpan timeout)
+    {
+        if (task.IsCompleted || timeout <= TimeSpan.Zero)
+        {
+            return task.IsCompleted;
+        }
+
+        try
+        {
+            await task.WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
         }
     }
 

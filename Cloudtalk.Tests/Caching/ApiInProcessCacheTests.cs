@@ -1,5 +1,6 @@
 using System.Net;
 using Cloudtalk.Tests.Infrastructure;
+using Cloudtalk.Tests.Messaging;
 using Cloudtalk.Tests.Rating;
 
 namespace Cloudtalk.Tests.Caching;
@@ -13,9 +14,32 @@ internal static class ApiProcesses
     public static async Task<List<Uri>> AddressesAsync(CloudtalkApp app)
     {
         var apiDatabase = await app.GetConnectionStringAsync("apidb");
-        return [.. ProcessTable.WithEnvironmentEntry($"ConnectionStrings__apidb={apiDatabase}")
+        List<Uri> addresses = [.. ProcessTable.WithEnvironmentEntry($"ConnectionStrings__apidb={apiDatabase}")
             .Where(pid => ProcessTable.Name(pid) == "Cloudtalk.Api")
             .Select(pid => new Uri(HttpUrlOf(pid)))];
+        // A replica counts as healthy when the AppHost's check passes, which may go through its proxy: wait until each
+        // process answers on its own port (in CI one did not yet, right after the system started).
+        using var probe = new HttpClient();
+        foreach (var address in addresses)
+        {
+            await Eventually.WaitAsync(() => AnswersAsync(probe, address), answers => answers, TimeSpan.FromSeconds(60),
+                () => $"the Api process at {address} never answered /health");
+        }
+
+        return addresses;
+    }
+
+    private static async Task<bool> AnswersAsync(HttpClient client, Uri address)
+    {
+        try
+        {
+            using var response = await client.GetAsync(new Uri(address, "/health"));
+            return response.IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
     }
 
     private static string HttpUrlOf(int pid) =>

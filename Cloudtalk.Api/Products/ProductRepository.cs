@@ -4,6 +4,7 @@ using Cloudtalk.Api.Paging;
 using Cloudtalk.Common.Caching;
 using Cloudtalk.Common.Events;
 using Cloudtalk.Common.Outbox;
+using Cloudtalk.Common.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cloudtalk.Api.Products;
@@ -34,19 +35,33 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
     public async Task<ProductResponse> CreateAsync(ProductInput input, CancellationToken cancellationToken)
     {
         var now = time.UtcNow();
-        var product = new Product
+        Product? product = null;
+        string? transactionId = null;
+        await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(async ct =>
         {
-            Name = input.Name.Value,
-            Description = input.Description.Or(null),
-            Price = input.Price.Value,
-            CreatedAt = now,
-            UpdatedAt = now,
-        };
-        db.Products.Add(product);
-        await db.SaveChangesAsync(cancellationToken);
+            // A fresh row per attempt: an attempt that failed may have been given an identity value already.
+            db.ChangeTracker.Clear();
+            transactionId = null;
+            product = new Product
+            {
+                Name = input.Name.Value,
+                Description = input.Description.Or(null),
+                Price = input.Price.Value,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            db.Products.Add(product);
+            // A product has no event row to look for after a lost commit answer: its transaction's id is asked instead.
+            transactionId = await db.CurrentTransactionIdAsync(ct);
+            return await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
+        },
+        // A lost commit answer: PostgreSQL says whether that transaction committed, so a retry never creates it twice.
+        ct => db.IsTransactionCommittedAsync(transactionId, ct),
+        cancellationToken);
+        db.ChangeTracker.AcceptAllChanges();
 
         await cache.InvalidateAsync(ProductCacheScopes.List);
-        return ProductResponse.From(product);
+        return ProductResponse.From(product!);
     }
 
     /// <summary>Applies the fields that were sent; null if there is no such product.</summary>

@@ -19,8 +19,8 @@ namespace Cloudtalk.Tests.Persistence;
 /// execution strategy, and an EF interceptor throws the transient error Npgsql raises for a lost connection.
 /// <list type="bullet">
 /// <item>After a commit: it reached PostgreSQL, its answer never came back. Each write must find out that it
-/// committed (it added an outbox row: EF Core's <c>ExecuteInTransactionAsync</c> checks for it) instead of running
-/// again.</item>
+/// committed (it added an outbox row, or for a product create PostgreSQL keeps its transaction's status: EF Core's
+/// <c>ExecuteInTransactionAsync</c> checks) instead of running again.</item>
 /// <item>On the review id's draw from the hi/lo sequence (as on a pooled connection that a PostgreSQL restart
 /// closed): the draw is retried like every other statement.</item>
 /// </list>
@@ -134,6 +134,23 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
         Assert.Equal(0L, await Database.ScalarAsync<long>("SELECT count(*) FROM products WHERE id = $1", productId));
         Assert.Equal(1L, await Database.ScalarAsync<long>(
             "SELECT count(*) FROM outbox_messages WHERE type = 'product-deleted' AND (payload ->> 'productId')::bigint = $1", productId));
+    }
+
+    [Fact]
+    public async Task A_product_create_is_done_once_and_answered_as_done()
+    {
+        var name = $"product create, commit answer lost {Guid.NewGuid():N}";
+        var lostAnswer = new LoseTheFirstCommitAnswer();
+        await using var write = await StartWriteAsync(lostAnswer);
+
+        var created = await write.Products.CreateAsync(
+            new ProductInput(Optional.Of(name), default, Optional.Of(12.5m)), CancellationToken.None);
+
+        Assert.Equal(1, lostAnswer.Thrown);
+        // One row, the one answered: no event row to look for here, PostgreSQL's transaction status told the retry.
+        Assert.Equal(1L, await Database.ScalarAsync<long>("SELECT count(*) FROM products WHERE name = $1", name));
+        Assert.Equal(created.Id, await Database.ScalarAsync<long>("SELECT id FROM products WHERE name = $1", name));
+        Assert.Equal(name, (await _api.GetJsonAsync($"/api/products/{created.Id}")).GetProperty("name").GetString());
     }
 
     private Task<long> EventsAboutReviewAsync(string type, long reviewId) => Database.ScalarAsync<long>(

@@ -34,7 +34,7 @@ public sealed class LocalBackingCleanupTests
         await File.WriteAllTextAsync(Path.Combine(abandoned, "owner.pid"), "999999");
         await app.DisposeAsync();
 
-        var next = await CloudtalkApp.StartAsync("--LocalBacking:StateRoot", app.StateRoot);
+        var next = await CloudtalkApp.StartInAsync(app.StateRoot);
         try
         {
             Assert.False(Directory.Exists(abandoned), "the abandoned run folder survived a new start");

@@ -26,9 +26,13 @@ public sealed class CloudtalkApp : IAsyncDisposable
     /// <summary>The parent folder of this AppHost's local run folder.</summary>
     public string StateRoot { get; }
 
-    public static async Task<CloudtalkApp> StartAsync(params string[] extraArgs)
+    /// <summary>Starts a system whose local run folder is under a state folder of its own.</summary>
+    public static Task<CloudtalkApp> StartAsync(params string[] extraArgs) =>
+        StartInAsync(Path.Combine(Path.GetTempPath(), "cloudtalk-tests", Guid.NewGuid().ToString("N")[..12]), extraArgs);
+
+    /// <summary>Starts a system whose local run folder is under <paramref name="stateRoot"/> (e.g. an earlier system's).</summary>
+    public static async Task<CloudtalkApp> StartInAsync(string stateRoot, params string[] extraArgs)
     {
-        var stateRoot = Path.Combine(Path.GetTempPath(), "cloudtalk-tests", Guid.NewGuid().ToString("N")[..12]);
         using var cancellation = new CancellationTokenSource(StartTimeout);
 
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Cloudtalk_AppHost>(

@@ -11,22 +11,26 @@ namespace Cloudtalk.Tests.Caching;
 /// </summary>
 internal static class ApiProcesses
 {
-    public static async Task<List<Uri>> AddressesAsync(CloudtalkApp app)
+    public static async Task<List<Uri>> AddressesAsync(CloudtalkApp app) =>
+        [.. (await ProcessesAsync(app)).Select(process => process.Address)];
+
+    /// <summary>Each Api process of the system: its pid and its own address, once it answers there.</summary>
+    public static async Task<List<(int Pid, Uri Address)>> ProcessesAsync(CloudtalkApp app)
     {
         var apiDatabase = await app.GetConnectionStringAsync("apidb");
-        List<Uri> addresses = [.. ProcessTable.WithEnvironmentEntry($"ConnectionStrings__apidb={apiDatabase}")
+        List<(int Pid, Uri Address)> processes = [.. ProcessTable.WithEnvironmentEntry($"ConnectionStrings__apidb={apiDatabase}")
             .Where(pid => ProcessTable.Name(pid) == "Cloudtalk.Api")
-            .Select(pid => new Uri(HttpUrlOf(pid)))];
+            .Select(pid => (pid, new Uri(HttpUrlOf(pid))))];
         // A replica counts as healthy when the AppHost's check passes, which may go through its proxy: wait until each
         // process answers on its own port (in CI one did not yet, right after the system started).
         using var probe = new HttpClient();
-        foreach (var address in addresses)
+        foreach (var (_, address) in processes)
         {
             await Eventually.WaitAsync(() => AnswersAsync(probe, address), answers => answers, TimeSpan.FromSeconds(60),
                 () => $"the Api process at {address} never answered /health");
         }
 
-        return addresses;
+        return processes;
     }
 
     private static async Task<bool> AnswersAsync(HttpClient client, Uri address)
@@ -125,5 +129,33 @@ public sealed class ReplicatedApiInProcessCacheTests(ReplicatedRatingFixture fix
             var read = await reader.GetJsonAsync($"/api/products/{id}");
             Assert.Equal($"round {round}", read.GetProperty("name").GetString());
         }
+    }
+
+    [Fact]
+    public async Task A_replica_frozen_through_a_write_does_not_serve_the_old_value_when_it_wakes()
+    {
+        var replicas = await ApiProcesses.ProcessesAsync(fixture.App);
+        Assert.Equal(ReplicatedRatingFixture.ApiReplicas, replicas.Count);
+        using var writer = new HttpClient { BaseAddress = replicas[0].Address };
+        using var reader = new HttpClient { BaseAddress = replicas[1].Address };
+        var id = (await writer.CreateProductAsync("before the freeze")).Id();
+        Assert.True(await ApiProcesses.AnswersFromMemoryAsync(fixture.App, reader, id), "the reading replica's in-process layer is off");
+        await reader.GetJsonAsync($"/api/products/{id}");
+
+        // Frozen (as by a long GC pause or a stopped VM), it cannot acknowledge: the writer answers once its lease is over.
+        Backing.Signal(replicas[1].Pid, "STOP");
+        try
+        {
+            using var put = await writer.PutJsonAsync($"/api/products/{id}", new { name = "written during the freeze" });
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        }
+        finally
+        {
+            Backing.Signal(replicas[1].Pid, "CONT");
+        }
+
+        // Woken, it still holds the old entry and the invalidation is still unread in its socket; its lease is over.
+        var read = await reader.GetJsonAsync($"/api/products/{id}");
+        Assert.Equal("written during the freeze", read.GetProperty("name").GetString());
     }
 }

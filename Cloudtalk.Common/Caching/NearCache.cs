@@ -21,9 +21,9 @@ namespace Cloudtalk.Common.Caching;
 /// <para><b>Only while listening.</b> Entries are served and stored only while the pub/sub subscription is
 /// known to be up. When it drops (or Redis fails), the layer is switched off and every entry retired at once:
 /// invalidations published meanwhile are lost, and nothing read before can be trusted.</para>
-/// <para><b>Bounded.</b> Entries live at most <see cref="CacheOptions.LocalTimeToLive"/> (short: it bounds how
-/// stale a replica can be in the failures no connection event reports, such as a frozen Redis), and at most
-/// <see cref="CacheOptions.LocalMaxEntries"/> are kept.</para>
+/// <para><b>Bounded.</b> Entries live at most <see cref="CacheOptions.LocalTimeToLive"/>, and at most
+/// <see cref="CacheOptions.LocalMaxEntries"/> are kept. (Staleness in the failures no connection event reports, such
+/// as a frozen Redis, is bounded by the lease, not by this.)</para>
 /// </remarks>
 internal sealed class NearCache : IDisposable
 {

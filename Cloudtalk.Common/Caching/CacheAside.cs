@@ -165,37 +165,6 @@ public sealed partial class CacheAside : IDisposable
         LogMissedInvalidation(_logger, string.Join(", ", scopes));
     }
 
-    /// <summary>Bumps the scopes' versions and tells every replica; false if Redis failed.</summary>
-    private async Task<bool> PublishInvalidationAsync(IReadOnlyCollection<CacheScope> scopes)
-    {
-        var delivery = _broadcast.Prepare(scopes);
-        try
-        {
-            var keys = scopes.Select(VersionKey).ToArray();
-            RedisValue[] args = [_invalidations.ToString(), delivery.Message];
-            await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAllAndPublish, keys, args)
-                .WaitAsync(_options.OperationTimeout);
-        }
-        catch (Exception exception)
-        {
-            _broadcast.Abandon(delivery);
-            Trip(exception);
-            return false;
-        }
-
-        if (_near.IsConfigured)
-        {
-            // Replicas of one service share their settings: where this layer is on, it is on everywhere.
-            await _broadcast.AwaitDeliveryAsync(delivery);
-        }
-        else
-        {
-            _broadcast.Abandon(delivery);
-        }
-
-        return true;
-    }
-
     /// <summary>
     /// Bumps the epoch now if this process may have missed invalidations (it always may at startup),
     /// instead of on the first cache call. Never throws; if Redis is unreachable the bump stays pending.
@@ -241,6 +210,37 @@ public sealed partial class CacheAside : IDisposable
         _redis.ConnectionRestored -= OnConnectionRestored;
         _broadcast.Dispose();
         _near.Dispose();
+    }
+
+    /// <summary>Bumps the scopes' versions and tells every replica; false if Redis failed.</summary>
+    private async Task<bool> PublishInvalidationAsync(IReadOnlyCollection<CacheScope> scopes)
+    {
+        var delivery = _broadcast.Prepare(scopes);
+        try
+        {
+            var keys = scopes.Select(VersionKey).ToArray();
+            RedisValue[] args = [_invalidations.ToString(), delivery.Message];
+            await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAllAndPublish, keys, args)
+                .WaitAsync(_options.OperationTimeout);
+        }
+        catch (Exception exception)
+        {
+            _broadcast.Abandon(delivery);
+            Trip(exception);
+            return false;
+        }
+
+        if (_near.IsConfigured)
+        {
+            // Replicas of one service share their settings: where this layer is on, it is on everywhere.
+            await _broadcast.AwaitDeliveryAsync(delivery);
+        }
+        else
+        {
+            _broadcast.Abandon(delivery);
+        }
+
+        return true;
     }
 
     // Whatever connection dropped, pub/sub messages may be lost with it: stop trusting the in-process layer.

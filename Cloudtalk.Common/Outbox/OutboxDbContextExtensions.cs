@@ -1,4 +1,5 @@
 using Cloudtalk.Common.Events;
+using Cloudtalk.Common.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cloudtalk.Common.Outbox;
@@ -30,17 +31,29 @@ public static class OutboxDbContextExtensions
     /// <summary>
     /// True if the outbox row <paramref name="eventId"/> is committed. A write that adds an event learns from it
     /// whether its transaction committed when the commit's answer was lost (the <c>verifySucceeded</c> of EF Core's
-    /// <c>ExecuteInTransactionAsync</c>): the row exists exactly if the transaction that added it committed. False
-    /// for a null id (the attempt wrote nothing, so running it again changes nothing either).
+    /// <c>ExecuteInTransactionAsync</c>): the row exists exactly if the transaction that added it committed. If it is
+    /// not there yet, the check waits for every transaction in progress to end and looks once more: the lost commit
+    /// may still be under way. False for a null id (the attempt wrote nothing, so running it again changes nothing
+    /// either).
     /// </summary>
     /// <param name="context">The context whose outbox the row was added to.</param>
     /// <param name="eventId">The <see cref="OutboxMessage.Id"/> the attempt added, if it added one.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    public static Task<bool> IsOutboxEventCommittedAsync(this DbContext context, Guid? eventId, CancellationToken cancellationToken)
+    public static async Task<bool> IsOutboxEventCommittedAsync(this DbContext context, Guid? eventId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return eventId is { } id
-            ? context.Set<OutboxMessage>().AsNoTracking().AnyAsync(message => message.Id == id, cancellationToken)
-            : Task.FromResult(false);
+        if (eventId is not { } id)
+        {
+            return false;
+        }
+
+        var rows = context.Set<OutboxMessage>().AsNoTracking();
+        if (await rows.AnyAsync(message => message.Id == id, cancellationToken))
+        {
+            return true;
+        }
+
+        await context.WaitForTransactionsInProgressAsync(cancellationToken);
+        return await rows.AnyAsync(message => message.Id == id, cancellationToken);
     }
 }

@@ -3,6 +3,8 @@ using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Products;
 using Cloudtalk.Api.Reviews;
 using Cloudtalk.Common.Caching;
+using Cloudtalk.Common.Events;
+using Cloudtalk.Common.Outbox;
 using Cloudtalk.Tests.Caching;
 using Cloudtalk.Tests.Infrastructure;
 using Cloudtalk.Tests.Pipeline;
@@ -153,6 +155,37 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
         Assert.Equal(name, (await _api.GetJsonAsync($"/api/products/{created.Id}")).GetProperty("name").GetString());
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_commit_check_waits_for_a_commit_still_under_way(bool commits)
+    {
+        // The lost commit's transaction, still open when the retry checks for its row (PostgreSQL still finishing it).
+        await using var writer = await OpenDbContextAsync(retrying: false);
+        await using var checker = await OpenDbContextAsync();
+        await using var transaction = await writer.Database.BeginTransactionAsync();
+        var row = writer.AddOutboxEvent(new ReviewCreated(-1, -1, 5, 1));
+        row.SentAt = DateTimeOffset.UtcNow; // a row of this test, never to be relayed
+        await writer.SaveChangesAsync();
+
+        var check = checker.IsOutboxEventCommittedAsync(row.Id, CancellationToken.None);
+        await Task.Delay(300);
+        if (check.IsCompleted)
+        {
+            Assert.Fail($"the check answered {await check} while the transaction that adds the row was still open");
+        }
+        if (commits)
+        {
+            await transaction.CommitAsync();
+        }
+        else
+        {
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(commits, await check.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
     private Task<long> EventsAboutReviewAsync(string type, long reviewId) => Database.ScalarAsync<long>(
         "SELECT count(*) FROM outbox_messages WHERE type = $1 AND (payload ->> 'reviewId')::bigint = $2", type, reviewId);
 
@@ -183,11 +216,21 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
     private static NpgsqlException LostConnection() =>
         new("Exception while reading from stream", new IOException("Connection reset by peer"));
 
-    private async Task<ApiDbContext> OpenDbContextAsync(IInterceptor interceptor)
+    private async Task<ApiDbContext> OpenDbContextAsync(IInterceptor? interceptor = null, bool retrying = true)
     {
         var options = new DbContextOptionsBuilder<ApiDbContext>()
-            .UseNpgsql(await fixture.App.GetConnectionStringAsync("apidb"), npgsql => npgsql.EnableRetryOnFailure())
-            .AddInterceptors(interceptor);
+            .UseNpgsql(await fixture.App.GetConnectionStringAsync("apidb"), npgsql =>
+            {
+                if (retrying)
+                {
+                    npgsql.EnableRetryOnFailure();
+                }
+            });
+        if (interceptor is not null)
+        {
+            options.AddInterceptors(interceptor);
+        }
+
         ApiDbContext.ConfigureOptions(options);
         return new ApiDbContext(options.Options);
     }

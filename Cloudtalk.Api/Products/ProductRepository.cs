@@ -36,12 +36,12 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
     {
         var now = time.UtcNow();
         Product? product = null;
-        string? transactionId = null;
+        long insertedId = 0;
         await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(async ct =>
         {
             // A fresh row per attempt: an attempt that failed may have been given an identity value already.
             db.ChangeTracker.Clear();
-            transactionId = null;
+            insertedId = 0;
             product = new Product
             {
                 Name = input.Name.Value,
@@ -51,12 +51,16 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
                 UpdatedAt = now,
             };
             db.Products.Add(product);
-            // A product has no event row to look for after a lost commit answer: its transaction's id is asked instead.
-            transactionId = await db.CurrentTransactionIdAsync(ct);
-            return await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
+            var saved = await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
+            // Not yet on the entity (that waits for AcceptAllChanges), but in its entry.
+            insertedId = db.Entry(product).Property(p => p.Id).CurrentValue;
+            return saved;
         },
-        // A lost commit answer: PostgreSQL says whether that transaction committed, so a retry never creates it twice.
-        ct => db.IsTransactionCommittedAsync(transactionId, ct),
+        // A lost commit answer: the insert had returned the new id before the COMMIT, so the row with that id tells
+        // whether the commit happened, and a retry never creates the product twice.
+        ct => insertedId > 0
+            ? db.IsRowCommittedAsync(c => db.Products.AsNoTracking().AnyAsync(p => p.Id == insertedId, c), ct)
+            : Task.FromResult(false),
         cancellationToken);
         db.ChangeTracker.AcceptAllChanges();
 

@@ -39,21 +39,12 @@ public static class OutboxDbContextExtensions
     /// <param name="context">The context whose outbox the row was added to.</param>
     /// <param name="eventId">The <see cref="OutboxMessage.Id"/> the attempt added, if it added one.</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    public static async Task<bool> IsOutboxEventCommittedAsync(this DbContext context, Guid? eventId, CancellationToken cancellationToken)
+    public static Task<bool> IsOutboxEventCommittedAsync(this DbContext context, Guid? eventId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (eventId is not { } id)
-        {
-            return false;
-        }
-
-        var rows = context.Set<OutboxMessage>().AsNoTracking();
-        if (await rows.AnyAsync(message => message.Id == id, cancellationToken))
-        {
-            return true;
-        }
-
-        await context.WaitForTransactionsInProgressAsync(cancellationToken);
-        return await rows.AnyAsync(message => message.Id == id, cancellationToken);
+        return eventId is { } id
+            ? context.IsRowCommittedAsync(
+                ct => context.Set<OutboxMessage>().AsNoTracking().AnyAsync(message => message.Id == id, ct), cancellationToken)
+            : Task.FromResult(false);
     }
 }

@@ -3,10 +3,8 @@ using Microsoft.EntityFrameworkCore;
 namespace Cloudtalk.Common.Persistence;
 
 /// <summary>
-/// Whether a PostgreSQL transaction committed, asked after the fact, for a write whose commit's answer was lost (the
-/// connection dropped during COMMIT). PostgreSQL keeps the status of recent transactions (<c>pg_xact_status</c>),
-/// which is made for exactly this; a write that added a row of its own can look for that row instead, once the commit
-/// can no longer be under way (<see cref="WaitForTransactionsInProgressAsync"/>).
+/// Whether a write committed, asked after the fact, for a write whose commit's answer was lost (the connection dropped
+/// during COMMIT): it looks for a row the write added, once that commit can no longer be under way.
 /// </summary>
 public static class TransactionOutcome
 {
@@ -14,47 +12,26 @@ public static class TransactionOutcome
     private const int InProgressPolls = 100;
 
     /// <summary>
-    /// The id of the context's current transaction (assigning one if it has none yet): one round trip. Call it inside
-    /// the transaction whose outcome may have to be asked for.
+    /// True if the row that <paramref name="rowExists"/> looks for is committed. If it is not there yet, waits for
+    /// every transaction in progress to end (<see cref="WaitForTransactionsInProgressAsync"/>) and looks once more:
+    /// the lost commit may still be under way, and answering "not committed" then would let the caller write twice.
+    /// Nothing is added to the normal path: it runs only on a retry.
     /// </summary>
-    /// <param name="context">A context with an open transaction.</param>
-    /// <param name="cancellationToken">Cancels the query.</param>
-    public static Task<string> CurrentTransactionIdAsync(this DbContext context, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return context.Database.SqlQuery<string>($"SELECT pg_current_xact_id()::text AS \"Value\"")
-            .SingleAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// True if transaction <paramref name="transactionId"/> committed; false if it aborted, never got an id (null), or
-    /// is too old to be known. A transaction still committing (its client gone, the server not done) is waited for,
-    /// up to 5 s: answering "not committed" then would let the caller write a second time.
-    /// </summary>
-    /// <param name="context">Any context on the same database (a new connection is fine).</param>
-    /// <param name="transactionId">What <see cref="CurrentTransactionIdAsync"/> returned in the attempt.</param>
+    /// <param name="context">Any context on the database (a new connection is fine), outside a transaction.</param>
+    /// <param name="rowExists">Looks for the row the write added (read-only).</param>
     /// <param name="cancellationToken">Cancels the check.</param>
-    public static async Task<bool> IsTransactionCommittedAsync(this DbContext context, string? transactionId,
+    public static async Task<bool> IsRowCommittedAsync(this DbContext context, Func<CancellationToken, Task<bool>> rowExists,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (transactionId is null)
+        ArgumentNullException.ThrowIfNull(rowExists);
+        if (await rowExists(cancellationToken))
         {
-            return false;
+            return true;
         }
 
-        for (var poll = 0; ; poll++)
-        {
-            var status = await context.Database
-                .SqlQuery<string?>($"SELECT pg_xact_status({transactionId}::xid8) AS \"Value\"")
-                .SingleAsync(cancellationToken);
-            if (status != "in progress" || poll == InProgressPolls)
-            {
-                return status == "committed";
-            }
-
-            await Task.Delay(InProgressPoll, cancellationToken);
-        }
+        await context.WaitForTransactionsInProgressAsync(cancellationToken);
+        return await rowExists(cancellationToken);
     }
 
     /// <summary>

@@ -59,9 +59,6 @@ internal static class ResetDatabasesCommand
 
             // After the tables: an answer cached in between would otherwise survive the reset.
             await FlushAsync(cache, cancellationToken);
-            // Each Api replica drops its in-process entries when the flush's pub/sub message comes in; one lease after
-            // the flush, every replica has either handled it or stopped serving from memory (its lease ran out).
-            await Task.Delay(new CacheOptions().LocalLease, cancellationToken);
 
             context.Logger.LogInformation("Reset: emptied {Tables} tables and flushed the cache", emptied);
             return CommandResults.Success($"Emptied {emptied} tables in {databases.Length} databases and flushed the cache.");
@@ -128,6 +125,6 @@ internal static class ResetDatabasesCommand
         var options = ConfigurationOptions.Parse(connectionString);
         options.AbortOnConnectFail = true;
         await using var redis = await ConnectionMultiplexer.ConnectAsync(options);
-        await CacheReset.FlushAndRetireEverythingAsync(redis.GetDatabase());
+        await CacheReset.FlushAndRetireEverythingAsync(redis.GetDatabase(), cancellationToken: cancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Paging;
 using Cloudtalk.Api.Products;
@@ -13,7 +14,7 @@ namespace Cloudtalk.Api.Reviews;
 /// the outbox, so the change and its event commit together (a 2xx means both are durable); the relay publishes
 /// the event after the commit. The cache is invalidated after the commit.
 /// </summary>
-public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProvider time)
+public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProvider time, ReviewCreationBatcher creations)
 {
     public async Task<ReviewResponse?> GetAsync(long id, CancellationToken cancellationToken) =>
         await db.Reviews.AsNoTracking().Where(r => r.Id == id).Select(r => ReviewResponse.From(r))
@@ -36,13 +37,16 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             return reviews.Map(ReviewResponse.From);
         }, cancellationToken);
 
-    public async Task<ReviewWriteResult> CreateAsync(ReviewInput input, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates a review. Concurrent creates share one transaction (<see cref="ReviewCreationBatcher"/>); the answer
+    /// comes after that transaction committed, as it would alone.
+    /// </summary>
+    public Task<ReviewWriteResult> CreateAsync(ReviewInput input, CancellationToken cancellationToken)
     {
-        var productId = input.ProductId.Value;
         var now = time.UtcNow();
         var review = new Review
         {
-            ProductId = productId,
+            ProductId = input.ProductId.Value,
             FirstName = input.FirstName.Value,
             LastName = input.LastName.Or(null),
             ReviewText = input.ReviewText.Or(null),
@@ -51,44 +55,95 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             CreatedAt = now,
             UpdatedAt = now,
         };
-        OutboxMessage? created = null;
-        try
+        return creations.WriteAsync(new NewReview(review, Activity.Current), cancellationToken);
+    }
+
+    /// <summary>
+    /// Inserts the reviews of a batch of creates in one transaction and answers each, in order: created, or "product
+    /// not found". A review of a missing product fails the whole transaction (a foreign-key violation), so its create
+    /// is answered on its own and the others are written again without it. Called by
+    /// <see cref="ReviewCreationBatcher"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<ReviewWriteResult>> InsertBatchAsync(
+        IReadOnlyList<NewReview> batch, CancellationToken cancellationToken)
+    {
+        var results = new ReviewWriteResult?[batch.Count];
+        var toWrite = Enumerable.Range(0, batch.Count).ToList();
+        while (toWrite.Count > 0)
         {
-            // Everything that talks to PostgreSQL runs under the retrying strategy, the id draw included: after a
-            // server restart the first use of a pooled connection fails, and that must be retried, not answered 500.
-            await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(async ct =>
+            try
             {
-                if (created is null)
+                await InsertAsync(toWrite.ConvertAll(i => batch[i]), cancellationToken);
+                break;
+            }
+            catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
+            {
+                db.ChangeTracker.Clear();
+                // Products never come back once deleted, so the ones missing now made the insert fail.
+                var productIds = toWrite.Select(i => batch[i].Review.ProductId).Distinct().ToList();
+                var existing = await db.Products.Where(p => productIds.Contains(p.Id)).Select(p => p.Id)
+                    .ToHashSetAsync(cancellationToken);
+                var missing = toWrite.Where(i => !existing.Contains(batch[i].Review.ProductId)).ToList();
+                if (missing.Count == 0)
                 {
-                    // AddAsync draws the id from the hi/lo sequence (a round trip once per 10 reviews), so the event
-                    // can carry it before anything is written. No read of the product first: the insert's foreign-key
-                    // check takes the same KEY SHARE lock on the product row (a concurrent delete waits for this
-                    // commit, then takes the review with it), and a missing product is a foreign-key violation,
-                    // answered below as "not found". A draw that failed is simply made again.
-                    db.ChangeTracker.Clear();
-                    await db.Reviews.AddAsync(review, ct);
-                    created = db.AddOutboxEvent(new ReviewCreated(review.Id, productId, review.Rating, review.Version));
+                    throw;
                 }
 
-                // One SaveChanges: the review and its outbox row in one batch, so both commit or neither does. Not
-                // accepted yet: an attempt that failed before its commit leaves both rows to send again.
-                return await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
-            },
-            // A lost commit answer: the event's row tells whether the commit happened, so a retry neither inserts
-            // the review twice nor fails on its own earlier insert.
-            ct => db.IsOutboxEventCommittedAsync(created?.Id, ct),
-            cancellationToken);
-            db.ChangeTracker.AcceptAllChanges();
-        }
-        catch (DbUpdateException exception) when (exception.IsForeignKeyViolation())
-        {
-            // The product does not exist, or was deleted before this insert took its lock.
-            db.ChangeTracker.Clear();
-            return new ReviewWriteResult(ReviewWriteStatus.ProductNotFound);
+                foreach (var i in missing)
+                {
+                    results[i] = new ReviewWriteResult(ReviewWriteStatus.ProductNotFound);
+                }
+
+                toWrite.RemoveAll(missing.Contains);
+            }
         }
 
-        await cache.InvalidateAsync(ProductCacheScopes.Reviews(productId));
-        return new ReviewWriteResult(ReviewWriteStatus.Done, ReviewResponse.From(review));
+        await cache.InvalidateAsync(toWrite.Select(i => ProductCacheScopes.Reviews(batch[i].Review.ProductId)).Distinct().ToList());
+        foreach (var i in toWrite)
+        {
+            results[i] = new ReviewWriteResult(ReviewWriteStatus.Done, ReviewResponse.From(batch[i].Review));
+        }
+
+        return results!;
+    }
+
+    /// <summary>Inserts the reviews and their review-created outbox rows in one transaction.</summary>
+    private async Task InsertAsync(List<NewReview> writes, CancellationToken cancellationToken)
+    {
+        var added = false;
+        OutboxMessage? firstEvent = null;
+        // Everything that talks to PostgreSQL runs under the retrying strategy, the id draws included: after a server
+        // restart the first use of a pooled connection fails, and that must be retried, not answered 500.
+        await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(async ct =>
+        {
+            if (!added)
+            {
+                // AddAsync draws the id from the hi/lo sequence (a round trip once per block), so each event can
+                // carry it before anything is written; an id once drawn is kept. No read of the products first: each
+                // insert's foreign-key check takes the KEY SHARE lock on its product row (a concurrent delete waits
+                // for this commit, then takes the reviews with it), and a missing product is a foreign-key violation.
+                db.ChangeTracker.Clear();
+                firstEvent = null;
+                foreach (var (review, raisedIn) in writes)
+                {
+                    await db.Reviews.AddAsync(review, ct);
+                    var created = db.AddOutboxEvent(
+                        new ReviewCreated(review.Id, review.ProductId, review.Rating, review.Version), raisedIn: raisedIn);
+                    firstEvent ??= created;
+                }
+
+                added = true;
+            }
+
+            // One SaveChanges: the reviews and their outbox rows in one command batch, so all commit or none does.
+            // Not accepted yet: an attempt that failed before its commit leaves every row to send again.
+            return await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
+        },
+        // A lost commit answer: the rows committed together, so the first event's row tells whether the commit
+        // happened, and a retry neither inserts the reviews twice nor fails on its own earlier inserts.
+        ct => db.IsOutboxEventCommittedAsync(firstEvent?.Id, ct),
+        cancellationToken);
+        db.ChangeTracker.AcceptAllChanges();
     }
 
     /// <summary>Applies the fields that were sent; a different <c>productId</c> is refused.</summary>

@@ -20,16 +20,18 @@ public sealed record OutgoingMessage(
     string? TraceParent = null,
     string? TraceState = null)
 {
-    /// <summary>Builds the message of an event raised now, in the current trace.</summary>
+    /// <summary>Builds the message of an event raised now, in the trace of the operation that raised it.</summary>
     /// <typeparam name="TEvent">The event's type.</typeparam>
     /// <param name="event">The event.</param>
     /// <param name="eventId">The event id; a new UUIDv7 when null.</param>
     /// <param name="timeProvider">The clock; the system clock when null.</param>
+    /// <param name="raisedIn">The operation that raised it; <see cref="Activity.Current"/> when null.</param>
     /// <returns>The message.</returns>
-    public static OutgoingMessage Create<TEvent>(TEvent @event, Guid? eventId = null, TimeProvider? timeProvider = null)
+    public static OutgoingMessage Create<TEvent>(TEvent @event, Guid? eventId = null, TimeProvider? timeProvider = null,
+        Activity? raisedIn = null)
         where TEvent : IIntegrationEvent
     {
-        var current = Activity.Current;
+        var current = raisedIn ?? Activity.Current;
         return new OutgoingMessage(
             eventId ?? Guid.CreateVersion7(),
             TEvent.EventName,

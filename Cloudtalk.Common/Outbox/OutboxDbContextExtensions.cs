@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Cloudtalk.Common.Events;
 using Cloudtalk.Common.Persistence;
 using Microsoft.EntityFrameworkCore;
@@ -18,12 +19,15 @@ public static class OutboxDbContextExtensions
     /// <param name="context">The context that holds the business change.</param>
     /// <param name="event">The event.</param>
     /// <param name="eventId">The event id; a new UUIDv7 when null.</param>
+    /// <param name="raisedIn">The operation that raised it, whose trace the event continues; <see cref="Activity.Current"/>
+    /// when null. A write made on behalf of another operation (a batch of requests) names that operation here.</param>
     /// <returns>The added row.</returns>
-    public static OutboxMessage AddOutboxEvent<TEvent>(this DbContext context, TEvent @event, Guid? eventId = null)
+    public static OutboxMessage AddOutboxEvent<TEvent>(this DbContext context, TEvent @event, Guid? eventId = null,
+        Activity? raisedIn = null)
         where TEvent : IIntegrationEvent
     {
         ArgumentNullException.ThrowIfNull(context);
-        var message = OutboxMessage.Create(@event, eventId);
+        var message = OutboxMessage.Create(@event, eventId, raisedIn: raisedIn);
         context.Set<OutboxMessage>().Add(message);
         return message;
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Cloudtalk.Common.Events;
 using Cloudtalk.Common.Messaging;
@@ -40,16 +41,18 @@ public sealed class OutboxMessage
     /// <summary>When the broker confirmed it; null while it waits.</summary>
     public DateTimeOffset? SentAt { get; set; }
 
-    /// <summary>The row of an event about to be raised now, in the current trace.</summary>
+    /// <summary>The row of an event about to be raised now, in the trace of the operation that raised it.</summary>
     /// <typeparam name="TEvent">The event type.</typeparam>
     /// <param name="event">The event.</param>
     /// <param name="eventId">The event id; a new UUIDv7 when null.</param>
     /// <param name="timeProvider">The clock; the system clock when null.</param>
+    /// <param name="raisedIn">The operation that raised it; <see cref="Activity.Current"/> when null.</param>
     /// <returns>The row, not yet added to any context.</returns>
-    public static OutboxMessage Create<TEvent>(TEvent @event, Guid? eventId = null, TimeProvider? timeProvider = null)
+    public static OutboxMessage Create<TEvent>(TEvent @event, Guid? eventId = null, TimeProvider? timeProvider = null,
+        Activity? raisedIn = null)
         where TEvent : IIntegrationEvent
     {
-        var message = OutgoingMessage.Create(@event, eventId, timeProvider);
+        var message = OutgoingMessage.Create(@event, eventId, timeProvider, raisedIn);
         return new OutboxMessage
         {
             Id = message.EventId,

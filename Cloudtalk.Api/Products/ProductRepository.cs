@@ -76,9 +76,10 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            // Row lock: concurrent PUTs of one product apply one after the other, none loses the other's fields.
+            // Row lock: concurrent PUTs of one product apply one after the other, none loses the other's fields. NO KEY:
+            // the id never changes, so review inserts (whose foreign-key checks take KEY SHARE) need not wait for it.
             var product = (await db.Products
-                .FromSql($"SELECT * FROM products WHERE id = {id} FOR UPDATE")
+                .FromSql($"SELECT * FROM products WHERE id = {id} FOR NO KEY UPDATE")
                 .ToListAsync(ct)).SingleOrDefault();
             if (product is null)
             {

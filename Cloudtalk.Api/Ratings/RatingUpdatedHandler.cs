@@ -15,7 +15,10 @@ namespace Cloudtalk.Api.Ratings;
 /// changes nothing. The version check is the idempotency: no processed-event table is needed. Of several ratings
 /// of one product in the batch only the newest is applied.</item>
 /// <item>The statement first locks the batch's products in id order, so concurrent batches (other workers, other
-/// replicas) never deadlock on each other.</item>
+/// replicas) never deadlock on each other. <c>FOR NO KEY UPDATE</c>, the lock the UPDATE takes anyway: it leaves
+/// the <c>KEY SHARE</c> locks of review inserts (their foreign-key checks) alone. <c>FOR UPDATE</c> would make a batch
+/// of review inserts, holding several of those, wait for this statement while it waits for them: a deadlock, found
+/// by PostgreSQL only after its <c>deadlock_timeout</c> (1 s).</item>
 /// <item><c>updated_at</c> is left alone: it tells a client when the product itself was last edited, and a new
 /// rating is not an edit of the product (the original service did not touch it either).</item>
 /// <item>A product that no longer exists was deleted while its rating was in flight (normal: reviews and the
@@ -40,7 +43,7 @@ public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cac
         var counts = newest.Select(rating => rating.ReviewCount).ToArray();
         var versions = newest.Select(rating => rating.Version).ToArray();
         var changed = await db.Database.SqlQuery<long>($"""
-            WITH locked AS MATERIALIZED (SELECT id FROM products WHERE id = ANY({ids}) ORDER BY id FOR UPDATE)
+            WITH locked AS MATERIALIZED (SELECT id FROM products WHERE id = ANY({ids}) ORDER BY id FOR NO KEY UPDATE)
             UPDATE products AS product
             SET average_rating = rating.average, review_count = rating.count, rating_version = rating.version
             FROM unnest({ids}, {averages}, {counts}, {versions}) AS rating(id, average, count, version)

@@ -1,7 +1,12 @@
 using System.Net;
+using Cloudtalk.Api.Ratings;
 using Cloudtalk.Api.Reviews;
+using Cloudtalk.Common.Events;
+using Cloudtalk.Common.Messaging;
+using Cloudtalk.Tests.Caching;
 using Cloudtalk.Tests.Infrastructure;
 using Cloudtalk.Tests.Pipeline;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Cloudtalk.Tests.Reviews;
 
@@ -108,6 +113,33 @@ public sealed class ReviewCreationBatchTests(CloudtalkAppFixture fixture) : IAsy
             var ratings = Enumerable.Range(0, 60).Where(i => targets[i] == productId).Select(i => i % 5 + 1).ToList();
             await ServedRatings.WaitForAsync(_api, Database, productId, 20, ServedRatings.Mean(ratings.Sum(), ratings.Count));
         }
+    }
+
+    [Fact]
+    public async Task A_rating_update_under_way_does_not_hold_up_review_creates_of_its_product()
+    {
+        // Review inserts lock their products KEY SHARE (the foreign-key check), several at once in a batch. A rating
+        // update that locked the same products FOR UPDATE would make them wait, and deadlock with a batch that holds
+        // one of its products while it waits for another.
+        var productId = (await _api.CreateProductAsync("rating update under way")).Id();
+        // The handler runs inside a transaction of the test's, as the consumer runs it inside its own.
+        await using var db = await ApiRepositories.OpenDbContextAsync(fixture.App, retrying: false);
+        await using var redis = await fixture.App.ConnectRedisAsync();
+        using var cache = TestCaches.Create(redis);
+        var handler = new RatingUpdatedHandler(db, cache, NullLogger<RatingUpdatedHandler>.Instance);
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        await handler.HandleAsync(
+            [new IncomingEvent(new RatingUpdated(productId, 2, 1, 1), new EventMetadata(Guid.NewGuid(), RatingUpdated.EventName, DateTimeOffset.UtcNow), null)],
+            CancellationToken.None);
+
+        var create = _api.PostJsonAsync("/api/reviews", new { productId, firstName = "Held", rating = 4 });
+        var answeredWhileHeld = await Task.WhenAny(create, Task.Delay(TimeSpan.FromSeconds(10))) == create;
+        await transaction.RollbackAsync();
+
+        Assert.True(answeredWhileHeld, "the create waited for the rating update's transaction");
+        using var created = await create;
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        await ServedRatings.WaitForAsync(_api, Database, productId, 1, 4);
     }
 
     private static NewReview NewReview(long productId, int rating) => new(new Review

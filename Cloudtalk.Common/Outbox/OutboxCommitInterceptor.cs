@@ -6,13 +6,25 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Cloudtalk.Common.Outbox;
 
 /// <summary>
+/// Tells the context's outbox interceptor that rows were written outside <c>SaveChanges</c>
+/// (<see cref="OutboxDbContextExtensions.InsertOutboxEventsAsync"/>), so it wakes the relay after their commit.
+/// </summary>
+public interface IOutboxRowsWrittenObserver
+{
+    /// <summary>Outbox rows were written through <paramref name="context"/>'s connection, in its current transaction if any.</summary>
+    /// <param name="context">The context.</param>
+    void OutboxRowsWritten(DbContext context);
+}
+
+/// <summary>
 /// Wakes the relay right after a commit that added outbox rows: after <c>SaveChanges</c> when it ran in its own
 /// transaction, or after the explicit transaction's commit otherwise (never before the rows are visible).
 /// Commits that added no outbox row (the relay's own, for one) wake nobody.
 /// </summary>
 /// <typeparam name="TContext">The context whose relay is woken.</typeparam>
 /// <param name="signal">The relay's signal.</param>
-public sealed class OutboxCommitInterceptor<TContext>(OutboxSignal<TContext> signal) : SaveChangesInterceptor, IDbTransactionInterceptor
+public sealed class OutboxCommitInterceptor<TContext>(OutboxSignal<TContext> signal)
+    : SaveChangesInterceptor, IDbTransactionInterceptor, IOutboxRowsWrittenObserver
     where TContext : DbContext
 {
     /// <summary>Contexts whose saved outbox rows wait for their transaction's commit.</summary>
@@ -31,6 +43,13 @@ public sealed class OutboxCommitInterceptor<TContext>(OutboxSignal<TContext> sig
     {
         NoteOutboxRows(eventData.Context);
         return ValueTask.FromResult(result);
+    }
+
+    /// <inheritdoc />
+    public void OutboxRowsWritten(DbContext context)
+    {
+        _pending.AddOrUpdate(context, this);
+        NotifyIfCommitted(context);
     }
 
     private void NoteOutboxRows(DbContext? context)

@@ -91,7 +91,7 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
         var failedDraw = new FailTheFirstIdDraw();
         await using var write = await StartWriteAsync(failedDraw);
 
-        // Ids come in blocks shared by every context of the process: within one block's worth of creates, one draws.
+        // Each batch of creates draws its ids; the loop allows for a draw that does not happen on every create.
         var blockSize = write.Db.Model.FindSequence(ReviewEntityConfiguration.IdSequence)!.IncrementBy;
         var ratings = new List<int>();
         while (failedDraw.Thrown == 0 && ratings.Count <= blockSize)
@@ -256,8 +256,8 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
     {
         public int Thrown { get; private set; }
 
-        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<object> result,
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result,
             CancellationToken cancellationToken = default)
         {
             if (Thrown == 0 && command.CommandText.Contains("nextval", StringComparison.Ordinal))

@@ -24,7 +24,8 @@ namespace Cloudtalk.Rating.Application;
 /// in the trace of the last event that changed it.</item>
 /// <item>A deleted product keeps a marker; later review events for it change nothing.</item>
 /// </list>
-/// A batch costs the same six round trips as a single event, which is what makes a busy queue cheap.
+/// A batch costs the same round trips as a single event (eight, the commit included), which is what makes a busy
+/// queue cheap.
 /// </summary>
 public sealed partial class RatingProjection(RatingDbContext db, TimeProvider timeProvider, ILogger<RatingProjection> logger)
     : IIntegrationEventBatchHandler
@@ -43,8 +44,9 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
             var fresh = await RecordEventIdsAsync(batch, token);
             if (fresh.Count > 0)
             {
-                var deletedProducts = await ApplyAsync(fresh, token);
-                await db.SaveChangesAsync(token);
+                var changes = await ApplyAsync(fresh, token);
+                await SaveAsync(changes, token);
+                var deletedProducts = changes.DeletedProducts;
                 if (deletedProducts.Count > 0)
                 {
                     await db.ReviewRatings.Where(review => deletedProducts.Contains(review.ProductId)).ExecuteDeleteAsync(token);
@@ -93,17 +95,18 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
         return distinct.Where(incoming => inserted.Contains(incoming.Metadata.EventId)).ToList();
     }
 
-    /// <summary>Applies the events to the locked aggregates and the reviews' records; returns the products deleted.</summary>
-    private async Task<List<long>> ApplyAsync(List<IncomingEvent> events, CancellationToken cancellationToken)
+    /// <summary>Applies the events to the locked aggregates and the reviews' records, in memory; returns what to write.</summary>
+    private async Task<BatchChanges> ApplyAsync(List<IncomingEvent> events, CancellationToken cancellationToken)
     {
         var aggregates = await LockAggregatesAsync(events.Select(incoming => ProductOf(incoming.Event)), cancellationToken);
         var reviewIds = events.Select(incoming => ReviewChangeOf(incoming.Event)).OfType<ReviewChange>()
             .Select(change => change.ReviewId).Distinct().ToArray();
-        var reviews = await db.ReviewRatings.Where(review => reviewIds.Contains(review.ReviewId))
+        // Current: every change to a product's reviews happens under its aggregate's lock, which this batch holds.
+        var reviews = await db.ReviewRatings.AsNoTracking().Where(review => reviewIds.Contains(review.ReviewId))
             .ToDictionaryAsync(review => review.ReviewId, cancellationToken);
 
+        var changes = new BatchChanges();
         var lastChange = new Dictionary<long, IncomingEvent>();
-        var deletedProducts = new List<long>();
         foreach (var incoming in events)
         {
             var aggregate = aggregates[ProductOf(incoming.Event)];
@@ -115,34 +118,87 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
 
             if (ReviewChangeOf(incoming.Event) is not { } change)
             {
-                // Its reviews' records go after SaveChanges; a rating computed earlier in the batch is not published.
+                // Its reviews' records go after the writes; a rating computed earlier in the batch is not published.
                 aggregate.MarkDeleted();
-                deletedProducts.Add(aggregate.ProductId);
+                changes.Aggregates.Add(aggregate);
+                changes.DeletedProducts.Add(aggregate.ProductId);
                 lastChange.Remove(aggregate.ProductId);
                 LogProductDeleted(logger, aggregate.ProductId);
                 continue;
             }
 
-            if (ApplyReview(incoming, aggregate, reviews, change))
+            if (ApplyReview(incoming, aggregate, reviews, change, changes))
             {
+                changes.Aggregates.Add(aggregate);
                 lastChange[aggregate.ProductId] = incoming;
             }
         }
 
-        foreach (var (productId, incoming) in lastChange)
+        changes.RatingEvents.AddRange(lastChange.Select(last => OutboxMessage.Create(
+            aggregates[last.Key].ToRatingUpdated(), raisedIn: last.Value.Activity)));
+        return changes;
+    }
+
+    /// <summary>
+    /// Writes a batch's changes with one statement per table. Set-based SQL rather than <c>SaveChanges</c>: EF Core
+    /// writes row by row, with a parameter and a change-tracking entry per column, and that bookkeeping was most of
+    /// what Rating allocated under load.
+    /// </summary>
+    private async Task SaveAsync(BatchChanges changes, CancellationToken cancellationToken)
+    {
+        if (changes.Reviews.Count > 0)
         {
-            using (incoming.EnterTrace())
-            {
-                db.AddOutboxEvent(aggregates[productId].ToRatingUpdated());
-            }
+            var reviews = changes.Reviews.Values;
+            var reviewIds = reviews.Select(review => review.ReviewId).ToArray();
+            var productIds = reviews.Select(review => review.ProductId).ToArray();
+            var ratings = reviews.Select(review => review.Rating).ToArray();
+            var versions = reviews.Select(review => review.ReviewVersion).ToArray();
+            var deleted = reviews.Select(review => review.IsDeleted).ToArray();
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO review_ratings (review_id, product_id, rating, review_version, is_deleted)
+                SELECT * FROM unnest({reviewIds}, {productIds}, {ratings}, {versions}, {deleted})
+                ON CONFLICT (review_id) DO UPDATE
+                SET rating = excluded.rating, review_version = excluded.review_version, is_deleted = excluded.is_deleted
+                """, cancellationToken);
         }
 
-        return deletedProducts;
+        if (changes.Aggregates.Count > 0)
+        {
+            var aggregates = changes.Aggregates;
+            var productIds = aggregates.Select(aggregate => aggregate.ProductId).ToArray();
+            var counts = aggregates.Select(aggregate => aggregate.ReviewCount).ToArray();
+            var sums = aggregates.Select(aggregate => aggregate.RatingSum).ToArray();
+            var versions = aggregates.Select(aggregate => aggregate.Version).ToArray();
+            var deleted = aggregates.Select(aggregate => aggregate.IsDeleted).ToArray();
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE product_rating_aggregates AS aggregate
+                SET review_count = changed.review_count, rating_sum = changed.rating_sum, version = changed.version,
+                    is_deleted = changed.is_deleted
+                FROM unnest({productIds}, {counts}, {sums}, {versions}, {deleted})
+                    AS changed(product_id, review_count, rating_sum, version, is_deleted)
+                WHERE aggregate.product_id = changed.product_id
+                """, cancellationToken);
+        }
+
+        await db.InsertOutboxEventsAsync(changes.RatingEvents, cancellationToken);
+    }
+
+    /// <summary>What a batch changed: the records to write and the events to enqueue.</summary>
+    private sealed class BatchChanges
+    {
+        /// <summary>Review records added or changed, by review id.</summary>
+        public Dictionary<long, ReviewRating> Reviews { get; } = [];
+
+        public HashSet<ProductRatingAggregate> Aggregates { get; } = [];
+
+        public List<long> DeletedProducts { get; } = [];
+
+        public List<OutboxMessage> RatingEvents { get; } = [];
     }
 
     /// <returns>True when the product's aggregate changed.</returns>
     private bool ApplyReview(IncomingEvent incoming, ProductRatingAggregate aggregate, Dictionary<long, ReviewRating> reviews,
-        ReviewChange change)
+        ReviewChange change, BatchChanges changes)
     {
         var (reviewId, _, rating, deleted, version) = change;
         reviews.TryGetValue(reviewId, out var review);
@@ -164,11 +220,11 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
         if (review is null)
         {
             review = new ReviewRating { ReviewId = reviewId, ProductId = aggregate.ProductId };
-            db.ReviewRatings.Add(review);
             reviews.Add(reviewId, review);
         }
 
         review.Apply(rating, deleted, version);
+        changes.Reviews[reviewId] = review;
         return aggregate.Replace(before, review.Contribution);
     }
 
@@ -183,6 +239,7 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
             """, cancellationToken);
         var aggregates = await db.ProductRatingAggregates
             .FromSqlInterpolated($"SELECT * FROM product_rating_aggregates WHERE product_id = ANY({ids}) ORDER BY product_id FOR UPDATE")
+            .AsNoTracking()
             .ToListAsync(cancellationToken);
         return aggregates.ToDictionary(aggregate => aggregate.ProductId);
     }

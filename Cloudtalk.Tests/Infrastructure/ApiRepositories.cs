@@ -58,8 +58,10 @@ public sealed class ApiRepositories : IAsyncDisposable
     /// <param name="retrying">With the retrying execution strategy the Api uses.</param>
     public static async Task<ApiDbContext> OpenDbContextAsync(CloudtalkApp app, IInterceptor? interceptor = null, bool retrying = true)
     {
+        var connectionString = await app.GetConnectionStringAsync("apidb");
+        // Without retries, a fresh connection: a pooled one may be stale from an earlier test's PostgreSQL restart.
         var options = new DbContextOptionsBuilder<ApiDbContext>()
-            .UseNpgsql(await app.GetConnectionStringAsync("apidb"), npgsql =>
+            .UseNpgsql(retrying ? connectionString : connectionString + ";Pooling=false", npgsql =>
             {
                 if (retrying)
                 {

@@ -43,6 +43,17 @@ public sealed class ApiRepositories : IAsyncDisposable
 
     public ProductRepository Products => _scope.ServiceProvider.GetRequiredService<ProductRepository>();
 
+    /// <summary>A review create as the Api hands it to <see cref="ReviewRepository.InsertBatchAsync"/>.</summary>
+    public static NewReview NewReview(long productId, int rating) => new(new Review
+    {
+        ProductId = productId,
+        FirstName = "Batch",
+        Rating = rating,
+        Version = 1,
+        CreatedAt = DateTime.UtcNow,
+        UpdatedAt = DateTime.UtcNow,
+    }, RaisedIn: null);
+
     /// <param name="app">The running system.</param>
     /// <param name="fault">An interceptor on the context, if any.</param>
     public static async Task<ApiRepositories> StartAsync(CloudtalkApp app, IInterceptor? fault = null)

@@ -67,7 +67,7 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
         var lostAnswer = new LoseTheFirstCommitAnswer();
         await using var write = await StartWriteAsync(lostAnswer);
         var batch = new[] { (first, 1), (second, 4), (first, 5) }
-            .Select(r => NewReview(r.Item1, r.Item2)).ToList();
+            .Select(r => ApiRepositories.NewReview(r.Item1, r.Item2)).ToList();
 
         var results = await write.Reviews.InsertBatchAsync(batch, CancellationToken.None);
 
@@ -222,16 +222,6 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
 
     private static ReviewInput Input(long productId, int rating) => new(
         Optional.Of(productId), Optional.Of("Retry"), default, default, Optional.Of(rating));
-
-    private static NewReview NewReview(long productId, int rating) => new(new Review
-    {
-        ProductId = productId,
-        FirstName = "Batch",
-        Rating = rating,
-        Version = 1,
-        CreatedAt = DateTime.UtcNow,
-        UpdatedAt = DateTime.UtcNow,
-    }, RaisedIn: null);
 
     /// <summary>After the first successful commit, throws what Npgsql throws when the connection drops.</summary>
     private sealed class LoseTheFirstCommitAnswer : DbTransactionInterceptor

@@ -43,7 +43,7 @@ public sealed class ReviewCreationBatchTests(CloudtalkAppFixture fixture) : IAsy
 
         await using var write = await ApiRepositories.StartAsync(fixture.App);
         var batch = new[] { (first, 2), (gone, 5), (second, 3), (gone, 1), (first, 4) }
-            .Select(r => NewReview(r.Item1, r.Item2)).ToList();
+            .Select(r => ApiRepositories.NewReview(r.Item1, r.Item2)).ToList();
 
         var results = await write.Reviews.InsertBatchAsync(batch, CancellationToken.None);
 
@@ -141,14 +141,4 @@ public sealed class ReviewCreationBatchTests(CloudtalkAppFixture fixture) : IAsy
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         await ServedRatings.WaitForAsync(_api, Database, productId, 1, 4);
     }
-
-    private static NewReview NewReview(long productId, int rating) => new(new Review
-    {
-        ProductId = productId,
-        FirstName = "Batch",
-        Rating = rating,
-        Version = 1,
-        CreatedAt = DateTime.UtcNow,
-        UpdatedAt = DateTime.UtcNow,
-    }, RaisedIn: null);
 }

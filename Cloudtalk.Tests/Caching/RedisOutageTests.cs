@@ -26,8 +26,7 @@ public sealed class RedisOutageTests(CloudtalkAppFixture fixture)
         await _client.GetJsonAsync($"/api/products/{id}/reviews");
 
         using var logs = ApiLogs.Watch(fixture.App);
-        var stopped = await fixture.App.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand);
-        Assert.True(stopped.Success, stopped.Message);
+        await fixture.App.StopResourceAsync("redis");
         try
         {
             // Reads and writes go on against PostgreSQL.

@@ -60,8 +60,7 @@ public sealed class SecretsTests(CloudtalkAppFixture fixture)
         await Collect(rating, HttpMethod.Get, "/alive");
 
         // A Redis outage: the Api logs its trouble reaching Redis, and answers while it is down.
-        var stopped = await fixture.App.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StopCommand);
-        Assert.True(stopped.Success, stopped.Message);
+        await fixture.App.StopResourceAsync("redis");
         try
         {
             await Collect(_client, HttpMethod.Get, $"/api/products/{product.Id()}");

@@ -6,6 +6,9 @@ namespace Cloudtalk.Benchmarks.Load;
 /// <summary>What one wrk run measured, parsed from its text output (wrk has no machine-readable format).</summary>
 public sealed partial record WrkResult(string Scenario, double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Errors)
 {
+    /// <summary>Milliseconds of CPU each part of the system spent per request of the measured run (all cores).</summary>
+    public IReadOnlyDictionary<string, double>? CpuMsPerRequest { get; init; }
+
     public static WrkResult Parse(string scenario, string output)
     {
         var requestsPerSecond = double.Parse(RequestsPerSecondPattern().Match(output).Groups[1].Value, CultureInfo.InvariantCulture);

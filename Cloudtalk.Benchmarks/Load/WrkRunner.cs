@@ -1,31 +1,44 @@
 using System.Diagnostics;
 using System.Globalization;
+using Cloudtalk.Benchmarks.Reporting;
 
 namespace Cloudtalk.Benchmarks.Load;
 
 /// <summary>Runs wrk (Debian's package) with a Lua script per scenario: a warm-up, then the measured run.</summary>
 public sealed class WrkRunner(BenchmarkOptions options)
 {
-    /// <summary>A warm-up, then the measured run.</summary>
+    /// <summary>A warm-up, then the measured run, with the CPU each part of the system spent per request.</summary>
     public Task<WrkResult> RunAsync(Scenario scenario, Uri baseAddress) =>
         WithScriptAsync(scenario, async script =>
         {
             await RunWrkAsync(script, baseAddress, options.WarmupSeconds);
-            return await RunWrkAsync(script, baseAddress, options.Seconds);
+            var cpu = SystemCpu.Start();
+            var output = await RunWrkAsync(script, baseAddress, options.Seconds);
+            return (output, cpu.Stop());
         });
 
     /// <summary>One measured run without a warm-up (the soak: minutes of load, sampled while it runs).</summary>
     public Task<WrkResult> RunOnceAsync(Scenario scenario, Uri baseAddress, int seconds) =>
-        WithScriptAsync(scenario, script => RunWrkAsync(script, baseAddress, seconds));
+        WithScriptAsync(scenario, async script => (await RunWrkAsync(script, baseAddress, seconds), null));
 
-    private static async Task<WrkResult> WithScriptAsync(Scenario scenario, Func<string, Task<string>> run)
+    private static async Task<WrkResult> WithScriptAsync(
+        Scenario scenario, Func<string, Task<(string Output, IReadOnlyDictionary<string, TimeSpan>? Cpu)>> run)
     {
         var script = Path.Combine(Path.GetTempPath(), $"cloudtalk-bench-{Guid.NewGuid():N}.lua");
         await File.WriteAllTextAsync(script, scenario.LuaScript);
         try
         {
-            var output = await run(script);
+            var (output, cpu) = await run(script);
             var result = WrkResult.Parse(scenario.Name, output);
+            if (cpu is not null && result.Requests > 0)
+            {
+                result = result with
+                {
+                    CpuMsPerRequest = cpu.ToDictionary(part => part.Key, part => part.Value.TotalMilliseconds / result.Requests,
+                        StringComparer.Ordinal),
+                };
+            }
+
             if (result.Errors > 0)
             {
                 // wrk's own lines say which kind (non-2xx answers, or connect/read/write/timeout socket errors).

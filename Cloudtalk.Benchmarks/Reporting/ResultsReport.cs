@@ -28,6 +28,21 @@ public static class ResultsReport
                 $"| {result.Scenario} | {result.RequestsPerSecond:F0} | {result.P50Ms:F2} | {result.P99Ms:F2} | {result.Errors} | {share:P0} | `{Bar(share)}` |");
         }
 
+        var withCpu = scenarios.Where(result => result.CpuMsPerRequest is not null).ToList();
+        if (withCpu.Count > 0)
+        {
+            // Per request, not per second: steadier across runs on a shared machine, and it says where a request's cost goes.
+            text.AppendLine();
+            text.AppendLine(invariant, $"| ms of CPU per request | {string.Join(" | ", SystemCpu.Parts.Select(part => part.Part))} | total |");
+            text.AppendLine(invariant, $"|---|{string.Concat(SystemCpu.Parts.Select(_ => "---:|"))}---:|");
+            foreach (var result in withCpu)
+            {
+                var perPart = SystemCpu.Parts.Select(part => result.CpuMsPerRequest!.GetValueOrDefault(part.Part)).ToList();
+                text.AppendLine(invariant,
+                    $"| {result.Scenario} | {string.Join(" | ", perPart.Select(ms => ms.ToString("F3", invariant)))} | {perPart.Sum():F3} |");
+            }
+        }
+
         text.AppendLine();
         text.AppendLine("| rating propagation | samples | not seen in 5 s | p50 ms | p99 ms | max ms |");
         text.AppendLine("|---|---:|---:|---:|---:|---:|");

@@ -29,6 +29,7 @@ public static class LoadBenchmark
         var loadProducts = products.Skip(probeProducts.Length).ToArray();
         var hotSet = loadProducts.Take(100).ToArray();
 
+        var deadlocksBefore = await DatabaseDeadlocks.CountAsync();
         var wrk = new WrkRunner(options);
         WrkResult ceiling;
         await using (var server = await CeilingServer.StartAsync())
@@ -77,8 +78,9 @@ public static class LoadBenchmark
             }
         }
 
+        var deadlocks = await DatabaseDeadlocks.CountAsync() - deadlocksBefore;
         var report = ResultsReport.Render(options, ceiling, results, propagation, exactness, backgroundErrors,
-            PeakMemory.OfServices("Cloudtalk.Api", "Cloudtalk.Rating"));
+            PeakMemory.OfServices("Cloudtalk.Api", "Cloudtalk.Rating"), deadlocks);
         Console.WriteLine();
         Console.WriteLine(report);
         if (options.OutputFile is not null)

@@ -11,7 +11,7 @@ public static class ResultsReport
     public static string Render(
         BenchmarkOptions options, WrkResult ceiling, IReadOnlyList<WrkResult> scenarios,
         IReadOnlyList<PropagationResult> propagation, ExactnessResult? exactness, long backgroundErrors,
-        IReadOnlyDictionary<string, long> peakMemory)
+        IReadOnlyDictionary<string, long> peakMemory, long? deadlocks)
     {
         var text = new StringBuilder();
         var invariant = CultureInfo.InvariantCulture;
@@ -66,6 +66,11 @@ public static class ResultsReport
         foreach (var (name, bytes) in peakMemory.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
             text.AppendLine(invariant, $"- peak RSS of {name}: {bytes / (1024.0 * 1024):F0} MB");
+        }
+
+        if (deadlocks is not null)
+        {
+            text.AppendLine(invariant, $"- deadlocks in PostgreSQL during the run (apidb and ratingdb; each cost a 1 s wait): {deadlocks}");
         }
 
         return text.ToString();

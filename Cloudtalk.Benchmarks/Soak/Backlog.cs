@@ -33,19 +33,14 @@ public sealed class Backlog : IAsyncDisposable
 
     public static async Task<Backlog> ConnectAsync()
     {
-        var api = Running("Cloudtalk.Api");
-        var rating = Running("Cloudtalk.Rating");
+        var api = ServiceProcess.Running("Cloudtalk.Api");
+        var rating = ServiceProcess.Running("Cloudtalk.Rating");
         var messaging = api.Environment("ConnectionStrings__messaging") ?? throw new InvalidOperationException("The Api has no messaging connection string.");
         var broker = await new ConnectionFactory { Uri = new Uri(messaging) }.CreateConnectionAsync();
         return new Backlog(broker,
             api.Environment("ConnectionStrings__apidb") ?? throw new InvalidOperationException("The Api has no apidb connection string."),
             rating.Environment("ConnectionStrings__ratingdb") ?? throw new InvalidOperationException("Rating has no ratingdb connection string."));
     }
-
-    private static ServiceProcess Running(string name) =>
-        ServiceProcess.Find(name) is [var first, ..]
-            ? first
-            : throw new InvalidOperationException($"No {name} process on this machine: start the system with ./run.sh.");
 
     /// <summary>Ready messages per queue, then unsent outbox rows per database.</summary>
     public async Task<IReadOnlyDictionary<string, long>> MeasureAsync()

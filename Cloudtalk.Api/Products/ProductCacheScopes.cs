@@ -6,7 +6,7 @@ namespace Cloudtalk.Api.Products;
 /// <summary>
 /// The cache scopes of the Api. A product write invalidates the product and the list pages, a review
 /// write the product's review pages, a product delete all three (and
-/// <c>RatingUpdatedHandler</c> the product and the list pages when a rating changes).
+/// <c>RatingUpdatedHandler</c> the list pages when a rating changes, replacing the product's entry with its new answer).
 /// </summary>
 public static class ProductCacheScopes
 {

@@ -15,8 +15,11 @@ namespace Cloudtalk.Api.Products;
 /// </summary>
 public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimeProvider time)
 {
+    /// <summary>The entry of a product's own scope (<see cref="ProductCacheScopes.Item"/>) that holds its answer.</summary>
+    public const string ItemEntry = "item";
+
     public Task<ProductResponse?> GetAsync(long id, CancellationToken cancellationToken) =>
-        cache.WithCache(ProductCacheScopes.Item(id), "item", async ct =>
+        cache.WithCache(ProductCacheScopes.Item(id), ItemEntry, async ct =>
         {
             var product = await db.Products.AsNoTracking().FirstOrDefaultAsync(p => p.Id == id, ct);
             return product is null ? null : ProductResponse.From(product);

@@ -24,8 +24,11 @@ namespace Cloudtalk.Api.Ratings;
 /// <item>A product that no longer exists was deleted while its rating was in flight (normal: reviews and the
 /// product-deleted event race through Rating). The event is acknowledged and ignored, not dead-lettered: ids are
 /// never reused, so there is nothing it could ever apply to.</item>
-/// <item>After a change the products' items and the list pages are invalidated, so the next read shows the new
-/// rating at once.</item>
+/// <item>After a change the list pages are invalidated and each changed product's cached answer is replaced by the
+/// updated row the statement returned, so the next read shows the new rating at once and, on a busy product, still
+/// finds it in the cache instead of going to the database. The replacement is stored only where no other write
+/// invalidated the product since the versions were read before the statement (<see cref="CacheAside.InvalidateAndReplaceAsync"/>);
+/// elsewhere the product is only invalidated.</item>
 /// </list>
 /// </summary>
 public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cache, ILogger<RatingUpdatedHandler> logger)
@@ -42,17 +45,24 @@ public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cac
         var averages = newest.Select(rating => rating.AverageRating).ToArray();
         var counts = newest.Select(rating => rating.ReviewCount).ToArray();
         var versions = newest.Select(rating => rating.Version).ToArray();
-        var changed = await db.Database.SqlQuery<long>($"""
+        // Before the statement: the versions its results may replace (see InvalidateAndReplaceAsync).
+        var seen = await cache.ReadVersionsAsync(ids.Select(ProductCacheScopes.Item).ToArray());
+        // Its own transaction: the rows it returns are committed when the replacements are stored below.
+        var changed = await db.Products.FromSql($"""
             WITH locked AS MATERIALIZED (SELECT id FROM products WHERE id = ANY({ids}) ORDER BY id FOR NO KEY UPDATE)
             UPDATE products AS product
             SET average_rating = rating.average, review_count = rating.count, rating_version = rating.version
             FROM unnest({ids}, {averages}, {counts}, {versions}) AS rating(id, average, count, version)
             WHERE product.id = rating.id AND product.id IN (SELECT id FROM locked) AND product.rating_version < rating.version
-            RETURNING product.id AS "Value"
-            """).ToListAsync(cancellationToken);
+            RETURNING product.*
+            """).AsNoTracking().ToListAsync(cancellationToken);
 
-        var toInvalidate = changed.ToHashSet();
-        var unchanged = newest.Where(rating => !toInvalidate.Contains(rating.ProductId)).ToArray();
+        var replacements = changed
+            .Select(product => new CacheReplacement(ProductCacheScopes.Item(product.Id), ProductRepository.ItemEntry, ProductResponse.From(product)))
+            .ToList();
+        var changedIds = changed.Select(product => product.Id).ToHashSet();
+        var toInvalidate = new HashSet<long>();
+        var unchanged = newest.Where(rating => !changedIds.Contains(rating.ProductId)).ToArray();
         if (unchanged.Length > 0)
         {
             var unchangedIds = unchanged.Select(rating => rating.ProductId).ToArray();
@@ -78,9 +88,9 @@ public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cac
             }
         }
 
-        if (toInvalidate.Count > 0)
+        if (replacements.Count > 0 || toInvalidate.Count > 0)
         {
-            await cache.InvalidateAsync([.. toInvalidate.Select(ProductCacheScopes.Item), ProductCacheScopes.List]);
+            await cache.InvalidateAndReplaceAsync(seen, replacements, [.. toInvalidate.Select(ProductCacheScopes.Item), ProductCacheScopes.List]);
         }
     }
 

@@ -146,9 +146,64 @@ public sealed partial class CacheAside : IDisposable
     /// It never throws: if Redis cannot be reached the invalidation is remembered and the whole cache is
     /// retired (epoch bump) on the next contact.
     /// </summary>
-    public async Task InvalidateAsync(params IReadOnlyCollection<CacheScope> scopes)
+    public Task InvalidateAsync(params IReadOnlyCollection<CacheScope> scopes) =>
+        InvalidateAndReplaceAsync(CacheVersions.Unknown, [], scopes);
+
+    /// <summary>
+    /// The versions the given scopes have now. A writer reads them <i>before</i> its database write and passes them
+    /// to <see cref="InvalidateAndReplaceAsync"/> after the commit. Never throws: <see cref="CacheVersions.Unknown"/>
+    /// if Redis is unavailable.
+    /// </summary>
+    public async Task<CacheVersions> ReadVersionsAsync(IReadOnlyCollection<CacheScope> scopes)
+    {
+        if (scopes.Count == 0 || !await EnsureUsableAsync())
+        {
+            return CacheVersions.Unknown;
+        }
+
+        try
+        {
+            var names = scopes.Select(scope => scope.Name).Distinct(StringComparer.Ordinal).ToArray();
+            RedisKey[] keys = [_epochKey, .. names.Select(name => VersionKey(new CacheScope(name)))];
+            // MGET is atomic: the epoch and the versions are of one moment.
+            var values = await _redis.GetDatabase().StringGetAsync(keys).WaitAsync(_options.OperationTimeout);
+            var versions = new Dictionary<string, long>(names.Length, StringComparer.Ordinal);
+            for (var i = 0; i < names.Length; i++)
+            {
+                versions[names[i]] = values[i + 1].IsNull ? 0 : (long)values[i + 1];
+            }
+
+            return new CacheVersions(values[0].IsNull ? "0" : (string)values[0]!, versions);
+        }
+        catch (Exception exception)
+        {
+            Trip(exception);
+            return CacheVersions.Unknown;
+        }
+    }
+
+    /// <summary>
+    /// Invalidates the replacements' scopes and <paramref name="alsoInvalidated"/> as <see cref="InvalidateAsync"/>
+    /// does, and, in the same atomic step, stores each replacement's value under its scope's new version if that
+    /// scope is still at the version (and the cache at the epoch) <paramref name="seen"/> recorded. Call it after the
+    /// database transaction committed, with versions read before the transaction began.
+    /// </summary>
+    /// <remarks>
+    /// Why that is exact: a scope still at its seen version means no writer invalidated it between the read and now.
+    /// Every writer that invalidated it before the read had committed before the read (writers commit, then
+    /// invalidate), so the caller's transaction, which began after the read, saw its change: the value is not older
+    /// than any change whose invalidation went before it. A writer that commits after the caller invalidates after the
+    /// caller's step too, and retires the stored value as it retires any other. If the version moved, the value may be
+    /// older than what another writer committed, and the scope is only invalidated.
+    /// </remarks>
+    /// <param name="seen">The versions read before the write (<see cref="ReadVersionsAsync"/>).</param>
+    /// <param name="replacements">The committed values, each exactly what the readers' loader would return now.</param>
+    /// <param name="alsoInvalidated">Scopes to invalidate without a replacement.</param>
+    public async Task InvalidateAndReplaceAsync(
+        CacheVersions seen, IReadOnlyCollection<CacheReplacement> replacements, params IReadOnlyCollection<CacheScope> alsoInvalidated)
     {
         Interlocked.Increment(ref _localGeneration);
+        var scopes = replacements.Select(replacement => replacement.Scope).Concat(alsoInvalidated).Distinct().ToList();
         if (scopes.Count == 0)
         {
             return;
@@ -156,7 +211,7 @@ public sealed partial class CacheAside : IDisposable
 
         // This process first, synchronously: its own next read never sees the old value.
         _near.Invalidate(scopes);
-        if (await EnsureUsableAsync() && await PublishInvalidationAsync(scopes))
+        if (await EnsureUsableAsync() && await PublishInvalidationAsync(scopes, seen, replacements))
         {
             return;
         }
@@ -212,15 +267,42 @@ public sealed partial class CacheAside : IDisposable
         _near.Dispose();
     }
 
-    /// <summary>Bumps the scopes' versions and tells every replica; false if Redis failed.</summary>
-    private async Task<bool> PublishInvalidationAsync(IReadOnlyCollection<CacheScope> scopes)
+    /// <summary>
+    /// Bumps the scopes' versions, stores the replacements that may be stored, and tells every replica; false if Redis
+    /// failed.
+    /// </summary>
+    private async Task<bool> PublishInvalidationAsync(
+        IReadOnlyCollection<CacheScope> scopes, CacheVersions seen, IReadOnlyCollection<CacheReplacement> replacements)
     {
         var delivery = _broadcast.Prepare(scopes);
         try
         {
-            var keys = scopes.Select(VersionKey).ToArray();
-            RedisValue[] args = [_invalidations.ToString(), delivery.Message];
-            await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAllAndPublish, keys, args)
+            // The scopes to replace first (one each), each with its seen version, entry and value; then the rest.
+            var replacing = replacements
+                .Where(replacement => seen.TryGetVersion(replacement.Scope, out _))
+                .DistinctBy(replacement => replacement.Scope)
+                .ToList();
+            var replaced = replacing.Select(replacement => replacement.Scope).ToHashSet();
+            RedisKey[] keys =
+            [
+                _epochKey,
+                .. replacing.Select(replacement => VersionKey(replacement.Scope)),
+                .. scopes.Where(scope => !replaced.Contains(scope)).Select(VersionKey),
+            ];
+            var ttl = ((long)_options.TimeToLive.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+            var args = new List<RedisValue>(6 + (3 * replacing.Count))
+            {
+                _invalidations.ToString(), delivery.Message, seen.Epoch ?? "", _options.KeyPrefix, ttl, replacing.Count,
+            };
+            foreach (var replacement in replacing)
+            {
+                seen.TryGetVersion(replacement.Scope, out var version);
+                args.Add(version);
+                args.Add($"{replacement.Scope.Name}:{replacement.Entry}");
+                args.Add(JsonSerializer.Serialize(replacement.Value, replacement.Value.GetType(), Json));
+            }
+
+            await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAllReplaceAndPublish, keys, [.. args])
                 .WaitAsync(_options.OperationTimeout);
         }
         catch (Exception exception)

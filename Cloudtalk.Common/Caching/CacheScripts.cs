@@ -38,15 +38,28 @@ internal static class CacheScripts
     public const string EverythingMessage = "*";
 
     /// <summary>
-    /// Increments every key given (scope versions) and publishes the invalidation message (ARGV[2], see
-    /// <see cref="InvalidationBroadcast"/>) on the invalidation channel (ARGV[1]), in one round trip.
+    /// Invalidates scopes and replaces entries, in one round trip. KEYS[1] is the epoch key, the rest scope version
+    /// keys: every one is incremented, and for the first ARGV[6] of them the entry is stored under the new version if the
+    /// scope was at the version the writer saw before its write and the epoch is the one it saw (ARGV[3]); see
+    /// <c>CacheAside.InvalidateAndReplaceAsync</c> for why that is exact. Then the invalidation message (ARGV[2], see
+    /// <see cref="InvalidationBroadcast"/>) is published on the invalidation channel (ARGV[1]). ARGV[4] is the key
+    /// prefix, ARGV[5] the time to live in ms, and from ARGV[7] on come triples of (seen version, suffix, value).
+    /// Returns the number of entries stored.
     /// </summary>
-    public const string IncrementAllAndPublish = """
-        for _, key in ipairs(KEYS) do
-          redis.call('INCR', key)
+    public const string IncrementAllReplaceAndPublish = """
+        local epoch = redis.call('GET', KEYS[1]) or '0'
+        local replacing = tonumber(ARGV[6])
+        local stored = 0
+        for i = 2, #KEYS do
+          local version = redis.call('INCR', KEYS[i])
+          local at = 7 + (i - 2) * 3
+          if i - 1 <= replacing and epoch == ARGV[3] and version - 1 == tonumber(ARGV[at]) then
+            redis.call('SET', ARGV[4] .. ':' .. epoch .. ':' .. version .. ':' .. ARGV[at + 1], ARGV[at + 2], 'PX', ARGV[5])
+            stored = stored + 1
+          end
         end
         redis.call('PUBLISH', ARGV[1], ARGV[2])
-        return #KEYS
+        return stored
         """;
 
     /// <summary>Increments the epoch (KEYS[1]) and tells every replica (channel ARGV[1]) to drop its in-process entries.</summary>

@@ -32,10 +32,11 @@ namespace Cloudtalk.Common.Caching;
 /// circuit) is remembered. On the next successful contact the global epoch is incremented
 /// <i>before</i> anything is read from or written to the cache again, so an entry that went stale during the
 /// outage can never resurface. A new process starts in that state too: its first contact bumps the epoch,
-/// which covers the invalidations a crashed replica may have missed. Limitation: a replica that saw no
-/// failure itself does not know about another replica's missed invalidations until that replica bumps
-/// the epoch (on its first contact after the outage); with one replica, or an outage seen by all, this
-/// does not arise.</para>
+/// which covers the invalidations a crashed replica may have missed. Other replicas serve from Redis without
+/// knowing of the missed invalidation, so the replica that missed it does not wait for its own next cache call:
+/// it retries the bump every <see cref="CacheOptions.BreakDuration"/> until it succeeds. Limitation: until that
+/// bump lands (about one break duration after Redis answers again), another replica may still serve an entry the
+/// missed invalidation should have dropped; with one replica, or an outage seen by all, this does not arise.</para>
 /// <para><b>In-process layer.</b> In front of Redis sits a small in-memory layer (<see cref="NearCache"/>): a hot
 /// key is answered without a Redis round trip. Invalidations reach every replica's layer through Redis pub/sub
 /// (<see cref="InvalidationBroadcast"/>), published by the same script that bumps the versions, and a writer answers
@@ -69,6 +70,11 @@ public sealed partial class CacheAside : IDisposable
     // Bumped on every invalidation in this process; keys single flights while Redis cannot tell versions.
     private long _localGeneration;
 
+    // 1 while a background retry of the epoch bump is scheduled; the token stops it on dispose.
+    private int _retrying;
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly CancellationToken _stopping;
+
     /// <summary>Creates the helper over the service's Redis connection.</summary>
     public CacheAside(IConnectionMultiplexer redis, IOptions<CacheOptions> options, ILogger<CacheAside> logger)
     {
@@ -80,6 +86,7 @@ public sealed partial class CacheAside : IDisposable
         _invalidations = RedisChannel.Literal(CacheOptions.InvalidationChannel(_options.KeyPrefix));
         _near = new NearCache(_options);
         _broadcast = new InvalidationBroadcast(redis, _invalidations, _near, _options.LocalLease, pings: _near.IsConfigured);
+        _stopping = _disposing.Token;
     }
 
     /// <summary>
@@ -218,6 +225,7 @@ public sealed partial class CacheAside : IDisposable
 
         Interlocked.Increment(ref _missedInvalidations);
         LogMissedInvalidation(_logger, string.Join(", ", scopes));
+        RetireMissedInvalidationsInBackground();
     }
 
     /// <summary>
@@ -234,6 +242,12 @@ public sealed partial class CacheAside : IDisposable
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await RetireMissedInvalidationsAsync();
+        if (Interlocked.Read(ref _missedInvalidations) > 0)
+        {
+            // What a crashed predecessor missed may be served by other replicas: do not wait for the first request.
+            RetireMissedInvalidationsInBackground();
+        }
+
         _redis.ConnectionFailed += OnConnectionFailed;
         _redis.ConnectionRestored += OnConnectionRestored;
         while (!cancellationToken.IsCancellationRequested)
@@ -261,10 +275,53 @@ public sealed partial class CacheAside : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _disposing.Cancel();
         _redis.ConnectionFailed -= OnConnectionFailed;
         _redis.ConnectionRestored -= OnConnectionRestored;
         _broadcast.Dispose();
         _near.Dispose();
+        _disposing.Dispose();
+    }
+
+    /// <summary>
+    /// Retries the epoch bump every break duration until no missed invalidation is left (one loop at a time): other
+    /// replicas may be serving what the missed invalidation should have dropped, and this process may make no other
+    /// cache call for a long time.
+    /// </summary>
+    private void RetireMissedInvalidationsInBackground()
+    {
+        if (Interlocked.Exchange(ref _retrying, 1) == 1)
+        {
+            return;
+        }
+
+        var stopping = _stopping;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                while (Interlocked.Read(ref _missedInvalidations) > 0)
+                {
+                    // The circuit stays open this long after a failure: an earlier attempt would be skipped anyway.
+                    await Task.Delay(_options.BreakDuration, stopping);
+                    await EnsureUsableAsync();
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            finally
+            {
+                Volatile.Write(ref _retrying, 0);
+            }
+
+            // A miss recorded after the last check, while this loop still held the flag, found it taken.
+            if (Interlocked.Read(ref _missedInvalidations) > 0)
+            {
+                RetireMissedInvalidationsInBackground();
+            }
+        }, CancellationToken.None);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Cloudtalk.Common.Caching;
 using Cloudtalk.Tests.Infrastructure;
 using StackExchange.Redis;
 
@@ -14,6 +15,7 @@ namespace Cloudtalk.Tests.Caching;
 public sealed class RedisOutageTests(CloudtalkAppFixture fixture)
 {
     private static readonly TimeSpan RecoveryWait = TimeSpan.FromSeconds(30);
+    private static readonly CacheScope Scope = new("thing:1");
     private readonly HttpClient _client = fixture.App.CreateApiClient();
 
     [Fact]
@@ -127,6 +129,36 @@ public sealed class RedisOutageTests(CloudtalkAppFixture fixture)
         });
         Assert.Equal("written during hang", (await _client.GetJsonAsync($"/api/products/{id}")).GetProperty("name").GetString());
         await WaitUntilAsync(async () => (await _client.GetJsonAsync("/health")).GetProperty("status").GetString() == "Healthy");
+    }
+
+    [Fact]
+    public async Task A_replica_that_missed_an_invalidation_retires_the_cache_without_waiting_for_its_next_call()
+    {
+        // Two helpers on one prefix: a writer and a reader replica, each with its own connection.
+        var prefix = TestCaches.NewPrefix();
+        await using var writerConnection = await fixture.App.ConnectRedisAsync();
+        await using var readerConnection = await fixture.App.ConnectRedisAsync();
+        using var writer = TestCaches.Create(writerConnection, prefix);
+        using var reader = TestCaches.Create(readerConnection, prefix);
+        await writer.RetireMissedInvalidationsAsync();
+        await reader.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("old")), CancellationToken.None);
+
+        var pid = await fixture.App.RedisServerPidAsync();
+        Backing.Signal(pid, "STOP");
+        try
+        {
+            // The writer's read times out and opens its circuit, so its invalidation is not even sent: missed.
+            await writer.WithCache(new CacheScope("other"), "item", _ => Task.FromResult<Thing?>(new Thing("x")), CancellationToken.None);
+            await writer.InvalidateAsync(Scope);
+        }
+        finally
+        {
+            Backing.Signal(pid, "CONT");
+        }
+
+        // No further call on the writer: the reader, which saw no failure, must stop serving "old" by itself.
+        await WaitUntilAsync(async () =>
+            (await reader.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("new")), CancellationToken.None))!.Name == "new");
     }
 
     /// <summary>Repeats a check (which asserts on every round) until it reports done, for up to 30 s.</summary>

@@ -72,8 +72,11 @@ public static class ConsistencyCheck
     private static async Task<string?> WrongRatingAsync(NpgsqlConnection db, HttpClient api, IReadOnlyList<long> products)
     {
         var expected = new Dictionary<long, (double Average, int Count)>();
+        // The products row too: a failure then says whether the database or the cache in front of it is behind.
+        var stored = new Dictionary<long, (double Average, int Count, long Version)>();
         await using (var command = new NpgsqlCommand(
-            "SELECT p.id, COALESCE(AVG(r.rating::float8), 0), COUNT(r.id)::int FROM products p " +
+            "SELECT p.id, COALESCE(AVG(r.rating::float8), 0), COUNT(r.id)::int, p.average_rating, p.review_count, p.rating_version " +
+            "FROM products p " +
             "LEFT JOIN reviews r ON r.product_id = p.id WHERE p.id = ANY($1) GROUP BY p.id", db))
         {
             command.Parameters.Add(new NpgsqlParameter { Value = products.ToArray() });
@@ -81,6 +84,7 @@ public static class ConsistencyCheck
             while (await reader.ReadAsync())
             {
                 expected[reader.GetInt64(0)] = (reader.GetDouble(1), reader.GetInt32(2));
+                stored[reader.GetInt64(0)] = (reader.GetDouble(3), reader.GetInt32(4), reader.GetInt64(5));
             }
         }
 
@@ -94,7 +98,8 @@ public static class ConsistencyCheck
             if (count != expectedCount || Math.Abs(average - expectedAverage) > 1e-9)
             {
                 return string.Create(CultureInfo.InvariantCulture,
-                    $"product {id} serves {average}/{count}, its reviews give {expectedAverage}/{expectedCount}");
+                    $"product {id} serves {average}/{count}, its reviews give {expectedAverage}/{expectedCount}, " +
+                    $"its row holds {stored[id].Average}/{stored[id].Count} (rating version {stored[id].Version})");
             }
         }
 

@@ -151,7 +151,7 @@ public sealed partial class CacheAside : IDisposable
     /// <summary>
     /// Makes every entry of the given scopes unreachable. Call it after the database transaction committed.
     /// It never throws: if Redis cannot be reached the invalidation is remembered and the whole cache is
-    /// retired (epoch bump) on the next contact.
+    /// retired (epoch bump) as soon as Redis answers again.
     /// </summary>
     public Task InvalidateAsync(params IReadOnlyCollection<CacheScope> scopes) =>
         InvalidateAndReplaceAsync(CacheVersions.Unknown, [], scopes);

@@ -67,20 +67,11 @@ public sealed class CacheAsideTests(CloudtalkAppFixture fixture)
     {
         await using var redis = await fixture.App.ConnectRedisAsync();
         var cache = TestCaches.Create(redis);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var slowRead = cache.WithCache(Scope, "item", async _ =>
-        {
-            started.SetResult();
-            await gate.Task;
-            return new Thing("old");
-        }, CancellationToken.None);
-        await started.Task;
+        var slowRead = await HeldRead.StartAsync(cache, Scope, "old");
         // A writer commits "new" and invalidates while the old value is still on its way to the cache.
         await cache.InvalidateAsync(Scope);
-        gate.SetResult();
-        Assert.Equal("old", (await slowRead)!.Name);
+        Assert.Equal("old", (await slowRead.FinishAsync())!.Name);
 
         var read = await cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("new")), CancellationToken.None);
         Assert.Equal("new", read!.Name);

@@ -83,20 +83,11 @@ public sealed class CacheReplacementTests(CloudtalkAppFixture fixture)
     {
         await using var redis = await fixture.App.ConnectRedisAsync();
         var cache = TestCaches.Create(redis);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var slowRead = cache.WithCache(Scope, "item", async _ =>
-        {
-            started.SetResult();
-            await gate.Task;
-            return new Thing("read before the write");
-        }, CancellationToken.None);
-        await started.Task;
+        var slowRead = await HeldRead.StartAsync(cache, Scope, "read before the write");
 
         var seen = await cache.ReadVersionsAsync([Scope]);
         await cache.InvalidateAndReplaceAsync(seen, [new CacheReplacement(Scope, "item", new Thing("written"))]);
-        gate.SetResult();
-        await slowRead;
+        await slowRead.FinishAsync();
 
         var read = await cache.WithCache<Thing>(Scope, "item", _ => throw new InvalidOperationException("not a hit"), CancellationToken.None);
         Assert.Equal("written", read!.Name);

@@ -41,20 +41,11 @@ public sealed class CacheResetTests(CloudtalkAppFixture fixture)
     {
         var prefix = TestCaches.NewPrefix();
         await using var replica = await StartReplicaAsync(prefix);
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         // The load reads "the database" before the reset and finishes after it.
-        var slowRead = replica.Cache.WithCache(Scope, "item", async _ =>
-        {
-            started.SetResult();
-            await gate.Task;
-            return new Thing("before");
-        }, CancellationToken.None);
-        await started.Task;
+        var slowRead = await HeldRead.StartAsync(replica.Cache, Scope, "before");
         await CacheReset.FlushAndRetireEverythingAsync(replica.Connection.GetDatabase(), prefix);
-        gate.SetResult();
-        Assert.Equal("before", (await slowRead)!.Name);
+        Assert.Equal("before", (await slowRead.FinishAsync())!.Name);
 
         Assert.Empty(await replica.Connection.CacheKeysAsync($"{prefix}:*:thing:*"));
         // Whether the in-process layer refused the late value or dropped it when the reset's message came in,

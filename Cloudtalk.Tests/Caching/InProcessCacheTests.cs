@@ -135,19 +135,10 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     public async Task A_value_loaded_before_an_invalidation_is_not_kept_in_process()
     {
         await using var replica = await StartReplicaAsync(TestCaches.NewPrefix());
-        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        var slowRead = replica.Cache.WithCache(Scope, "item", async _ =>
-        {
-            started.SetResult();
-            await gate.Task;
-            return new Thing("old");
-        }, CancellationToken.None);
-        await started.Task;
+        var slowRead = await HeldRead.StartAsync(replica.Cache, Scope, "old");
         await replica.Cache.InvalidateAsync(Scope);
-        gate.SetResult();
-        Assert.Equal("old", (await slowRead)!.Name);
+        Assert.Equal("old", (await slowRead.FinishAsync())!.Name);
 
         var read = await replica.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("new")), CancellationToken.None);
         Assert.Equal("new", read!.Name);

@@ -60,5 +60,37 @@ internal sealed record CacheReplica(string Prefix, ConnectionMultiplexer Connect
     }
 }
 
+/// <summary>
+/// A read through the cache whose load has read "the database" and is held before it returns, so that a test can
+/// write (invalidate, replace, reset) while the old value is on its way to the cache.
+/// </summary>
+internal sealed class HeldRead
+{
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task<Thing?> _read = Task.FromResult<Thing?>(null);
+
+    /// <summary>Starts the read of <paramref name="scope"/>'s "item" and returns once its load has begun.</summary>
+    public static async Task<HeldRead> StartAsync(CacheAside cache, CacheScope scope, string loaded)
+    {
+        var held = new HeldRead();
+        held._read = cache.WithCache(scope, "item", async _ =>
+        {
+            held._started.SetResult();
+            await held._gate.Task;
+            return new Thing(loaded);
+        }, CancellationToken.None);
+        await held._started.Task;
+        return held;
+    }
+
+    /// <summary>Lets the load return and waits for the read's answer.</summary>
+    public async Task<Thing?> FinishAsync()
+    {
+        _gate.SetResult();
+        return await _read;
+    }
+}
+
 /// <summary>What the caching tests cache.</summary>
 internal sealed record Thing(string Name);

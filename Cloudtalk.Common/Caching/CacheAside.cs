@@ -120,7 +120,7 @@ public sealed partial class CacheAside : IDisposable
         var lookup = await LookupAsync(versionKey, suffix);
         if (lookup.Value is { } cached && TryDeserialize<T>(cached, out var hit))
         {
-            _near.Store(scope, entry, hit!, stamp);
+            _near.Store(scope, entry, hit!, cached.Length, stamp);
             return hit;
         }
 
@@ -133,9 +133,10 @@ public sealed partial class CacheAside : IDisposable
             var value = await load(CancellationToken.None);
             if (value is not null && lookup.Available)
             {
-                await StoreAsync(versionKey, suffix, lookup, JsonSerializer.Serialize(value, Json));
+                var json = JsonSerializer.Serialize(value, Json);
+                await StoreAsync(versionKey, suffix, lookup, json);
                 // The flight's own stamp: it was taken before this load read the database.
-                _near.Store(scope, entry, value, stamp);
+                _near.Store(scope, entry, value, json.Length, stamp);
             }
 
             return value;

@@ -33,8 +33,11 @@ public sealed class CacheOptions
     /// </summary>
     public TimeSpan LocalLease { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How many entries the in-process layer keeps at most (zero turns it off).</summary>
-    public int LocalMaxEntries { get; set; } = 10_000;
+    /// <summary>
+    /// How much the in-process layer keeps at most, counted as the length of its entries' JSON (the objects in memory
+    /// take more, in proportion); zero turns the layer off. Default 16 MiB.
+    /// </summary>
+    public long LocalMaxBytes { get; set; } = 16 * 1024 * 1024;
 
     /// <summary>The global epoch counter: part of every entry's key.</summary>
     internal static string EpochKey(string keyPrefix) => $"{keyPrefix}:epoch";

@@ -21,8 +21,10 @@ namespace Cloudtalk.Common.Caching;
 /// <para><b>Only while listening.</b> Entries are served and stored only while the pub/sub subscription is
 /// known to be up. When it drops (or Redis fails), the layer is switched off and every entry retired at once:
 /// invalidations published meanwhile are lost, and nothing read before can be trusted.</para>
-/// <para><b>Bounded.</b> Entries live at most <see cref="CacheOptions.LocalTimeToLive"/>, and at most
-/// <see cref="CacheOptions.LocalMaxEntries"/> are kept. (Staleness in the failures no connection event reports, such
+/// <para><b>Bounded.</b> Entries live at most <see cref="CacheOptions.LocalTimeToLive"/>, and are dropped from memory
+/// when it has passed (not up to a minute later, MemoryCache's default scan); together they are at most
+/// <see cref="CacheOptions.LocalMaxBytes"/> of JSON. A count alone would not bound the memory: a page of 100
+/// reviews is a hundred times a product. (Staleness in the failures no connection event reports, such
 /// as a frozen Redis, is bounded by the lease, not by this.)</para>
 /// </remarks>
 internal sealed class NearCache : IDisposable
@@ -47,9 +49,13 @@ internal sealed class NearCache : IDisposable
     public NearCache(CacheOptions options)
     {
         _timeToLive = options.LocalTimeToLive;
-        if (_timeToLive > TimeSpan.Zero && options.LocalMaxEntries > 0)
+        if (_timeToLive > TimeSpan.Zero && options.LocalMaxBytes > 0)
         {
-            _entries = new MemoryCache(new MemoryCacheOptions { SizeLimit = options.LocalMaxEntries });
+            _entries = new MemoryCache(new MemoryCacheOptions
+            {
+                SizeLimit = options.LocalMaxBytes,
+                ExpirationScanFrequency = _timeToLive,
+            });
         }
     }
 
@@ -89,7 +95,12 @@ internal sealed class NearCache : IDisposable
     }
 
     /// <summary>Keeps <paramref name="value"/> if no invalidation of its scope happened since <paramref name="stamp"/>.</summary>
-    public void Store(CacheScope scope, string entry, object value, Stamp stamp)
+    /// <param name="scope">The value's scope.</param>
+    /// <param name="entry">Its entry within the scope.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="jsonLength">The length of its JSON, what it counts against <see cref="CacheOptions.LocalMaxBytes"/>.</param>
+    /// <param name="stamp">The generations captured before the value was read.</param>
+    public void Store(CacheScope scope, string entry, object value, int jsonLength, Stamp stamp)
     {
         if (!IsActive || !IsCurrent(stamp))
         {
@@ -97,7 +108,7 @@ internal sealed class NearCache : IDisposable
         }
 
         _entries!.Set(Key(scope, entry), new Entry(value, stamp),
-            new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _timeToLive });
+            new MemoryCacheEntryOptions { Size = Math.Max(1, jsonLength), AbsoluteExpirationRelativeToNow = _timeToLive });
     }
 
     /// <summary>Drops every entry of the scopes (this process's writes, or another replica's via pub/sub).</summary>

@@ -31,6 +31,30 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_value_larger_than_the_in_process_budget_is_not_kept_in_process()
+    {
+        var prefix = TestCaches.NewPrefix();
+        await using var replica = await CacheReplica.StartAsync(fixture.App, prefix, TimeSpan.FromMinutes(5), localMaxBytes: 1_000);
+        var small = new CacheScope("thing:small");
+        await replica.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing(new string('x', 2_000))), CancellationToken.None);
+        await replica.Cache.WithCache(small, "item", _ => Task.FromResult<Thing?>(new Thing("small")), CancellationToken.None);
+
+        // Overwrite both Redis entries: a read that finds "from redis" was not answered in process.
+        await using var redis = await fixture.App.ConnectRedisAsync();
+        var keys = await redis.CacheKeysAsync($"{prefix}:*:item");
+        Assert.Equal(2, keys.Count);
+        foreach (var key in keys)
+        {
+            await redis.GetDatabase().StringSetAsync(key, """{"name":"from redis"}""");
+        }
+
+        var big = await replica.Cache.WithCache<Thing>(Scope, "item", _ => throw new InvalidOperationException("not a hit"), CancellationToken.None);
+        var kept = await replica.Cache.WithCache<Thing>(small, "item", _ => throw new InvalidOperationException("not a hit"), CancellationToken.None);
+        Assert.Equal("from redis", big!.Name);
+        Assert.Equal("small", kept!.Name);
+    }
+
+    [Fact]
     public async Task Without_start_the_helper_reads_redis_every_time()
     {
         var prefix = TestCaches.NewPrefix();

@@ -20,8 +20,9 @@ internal static class TestCaches
     /// <param name="timeToLive">The Redis entries' time to live (default 5 minutes).</param>
     /// <param name="localTimeToLive">The in-process layer's time to live (default: off).</param>
     /// <param name="localLease">The in-process layer's lease (default: the service's, 1 s).</param>
+    /// <param name="localMaxBytes">The in-process layer's budget (default: the service's).</param>
     public static CacheAside Create(IConnectionMultiplexer redis, string? prefix = null, TimeSpan? timeToLive = null,
-        TimeSpan? localTimeToLive = null, TimeSpan? localLease = null) =>
+        TimeSpan? localTimeToLive = null, TimeSpan? localLease = null, long? localMaxBytes = null) =>
         new(redis, Options.Create(new CacheOptions
         {
             KeyPrefix = prefix ?? NewPrefix(),
@@ -29,6 +30,7 @@ internal static class TestCaches
             OperationTimeout = TimeSpan.FromSeconds(2),
             LocalTimeToLive = localTimeToLive ?? TimeSpan.Zero,
             LocalLease = localLease ?? new CacheOptions().LocalLease,
+            LocalMaxBytes = localMaxBytes ?? new CacheOptions().LocalMaxBytes,
         }), NullLogger<CacheAside>.Instance);
 }
 
@@ -40,11 +42,13 @@ internal sealed record CacheReplica(string Prefix, ConnectionMultiplexer Connect
     /// <param name="localTimeToLive">The in-process layer's time to live.</param>
     /// <param name="database">The Redis database (default: the one the Api uses).</param>
     /// <param name="localLease">The in-process layer's lease (default: the service's, 1 s).</param>
+    /// <param name="localMaxBytes">The in-process layer's budget (default: the service's).</param>
     public static async Task<CacheReplica> StartAsync(CloudtalkApp app, string prefix, TimeSpan localTimeToLive, int? database = null,
-        TimeSpan? localLease = null)
+        TimeSpan? localLease = null, long? localMaxBytes = null)
     {
         var connection = await app.ConnectRedisAsync(database);
-        var cache = TestCaches.Create(connection, prefix, localTimeToLive: localTimeToLive, localLease: localLease);
+        var cache = TestCaches.Create(connection, prefix, localTimeToLive: localTimeToLive, localLease: localLease,
+            localMaxBytes: localMaxBytes);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await cache.StartAsync(timeout.Token);
         // Serving starts with the first lease, once the replica's first ping has come back.

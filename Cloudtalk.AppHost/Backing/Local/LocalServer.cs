@@ -10,12 +10,69 @@ internal static class LocalServer
 {
     public const string Host = "127.0.0.1";
 
-    /// <summary>A port the kernel has just handed out as free on loopback.</summary>
+    // Where the kernel hands out local ports for outgoing connections when /proc does not say (IANA's range).
+    private const int DefaultEphemeralStart = 49152;
+    private const int LowestPort = 10000;
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>
+    /// A loopback port that is free now, below the kernel's ephemeral range. Not one the kernel hands out for port 0:
+    /// those come from the ephemeral range, from which every outgoing connection also takes its local port, so one of
+    /// them could take it before the server binds it. That happened to PostgreSQL in CI ("could not bind ... Address
+    /// already in use"), and the whole AppHost then waited for it until its start timed out.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        var ephemeralStart = EphemeralRangeStart();
+        lock (HandedOut)
+        {
+            for (var attempt = 0; attempt < 200; attempt++)
+            {
+                var port = Random.Shared.Next(LowestPort, ephemeralStart);
+                if (!HandedOut.Contains(port) && IsFree(port))
+                {
+                    HandedOut.Add(port);
+                    return port;
+                }
+            }
+        }
+
+        throw new InvalidOperationException($"No free loopback port found between {LowestPort} and {ephemeralStart}.");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The first port of Linux's ephemeral range (<c>ip_local_port_range</c>), or IANA's where it cannot be read.</summary>
+    private static int EphemeralRangeStart()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range")
+                .Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return int.TryParse(range[0], System.Globalization.CultureInfo.InvariantCulture, out var start) && start > LowestPort + 1000
+                ? start
+                : DefaultEphemeralStart;
+        }
+        catch (IOException)
+        {
+            return DefaultEphemeralStart;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return DefaultEphemeralStart;
+        }
     }
 
     /// <summary>A password for this run: letters and digits only, so it is safe in URIs and config files.</summary>

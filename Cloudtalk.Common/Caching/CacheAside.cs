@@ -171,14 +171,14 @@ public sealed partial class CacheAside : IDisposable
 
         try
         {
-            var names = scopes.Select(scope => scope.Name).Distinct(StringComparer.Ordinal).ToArray();
-            RedisKey[] keys = [_epochKey, .. names.Select(name => VersionKey(new CacheScope(name)))];
+            var distinct = scopes.Distinct().ToArray();
+            RedisKey[] keys = [_epochKey, .. distinct.Select(VersionKey)];
             // MGET is atomic: the epoch and the versions are of one moment.
             var values = await _redis.GetDatabase().StringGetAsync(keys).WaitAsync(_options.OperationTimeout);
-            var versions = new Dictionary<string, long>(names.Length, StringComparer.Ordinal);
-            for (var i = 0; i < names.Length; i++)
+            var versions = new Dictionary<CacheScope, long>(distinct.Length);
+            for (var i = 0; i < distinct.Length; i++)
             {
-                versions[names[i]] = values[i + 1].IsNull ? 0 : (long)values[i + 1];
+                versions[distinct[i]] = values[i + 1].IsNull ? 0 : (long)values[i + 1];
             }
 
             return new CacheVersions(values[0].IsNull ? "0" : (string)values[0]!, versions);

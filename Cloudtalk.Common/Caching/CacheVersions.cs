@@ -8,11 +8,11 @@ namespace Cloudtalk.Common.Caching;
 public sealed class CacheVersions
 {
     /// <summary>Nothing known (Redis was unavailable): an invalidation with these replaces nothing.</summary>
-    public static readonly CacheVersions Unknown = new(null, new Dictionary<string, long>());
+    public static readonly CacheVersions Unknown = new(null, new Dictionary<CacheScope, long>());
 
-    private readonly IReadOnlyDictionary<string, long> _versions;
+    private readonly IReadOnlyDictionary<CacheScope, long> _versions;
 
-    internal CacheVersions(string? epoch, IReadOnlyDictionary<string, long> versions)
+    internal CacheVersions(string? epoch, IReadOnlyDictionary<CacheScope, long> versions)
     {
         Epoch = epoch;
         _versions = versions;
@@ -22,5 +22,5 @@ public sealed class CacheVersions
     internal string? Epoch { get; }
 
     internal bool TryGetVersion(CacheScope scope, out long version) =>
-        _versions.TryGetValue(scope.Name, out version) && Epoch is not null;
+        _versions.TryGetValue(scope, out version) && Epoch is not null;
 }

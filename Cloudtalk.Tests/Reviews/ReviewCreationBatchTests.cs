@@ -33,13 +33,7 @@ public sealed class ReviewCreationBatchTests(CloudtalkAppFixture fixture) : IAsy
     [Fact]
     public async Task A_review_of_a_missing_product_fails_alone_and_the_rest_of_its_batch_is_written_once()
     {
-        var first = (await _api.CreateProductAsync("batch with a missing product")).Id();
-        var second = (await _api.CreateProductAsync("batch with a missing product")).Id();
-        var gone = (await _api.CreateProductAsync("batch with a missing product, deleted")).Id();
-        using (var deleted = await _api.DeleteAsync($"/api/products/{gone}"))
-        {
-            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        }
+        var (first, second, gone) = await TwoProductsAndADeletedOneAsync("batch with a missing product");
 
         await using var write = await ApiRepositories.StartAsync(fixture.App);
         var batch = new[] { (first, 2), (gone, 5), (second, 3), (gone, 1), (first, 4) }
@@ -70,13 +64,7 @@ public sealed class ReviewCreationBatchTests(CloudtalkAppFixture fixture) : IAsy
     [Fact]
     public async Task Concurrent_creates_over_http_each_get_their_own_answer()
     {
-        var first = (await _api.CreateProductAsync("concurrent creates")).Id();
-        var second = (await _api.CreateProductAsync("concurrent creates")).Id();
-        var gone = (await _api.CreateProductAsync("concurrent creates, deleted")).Id();
-        using (var deleted = await _api.DeleteAsync($"/api/products/{gone}"))
-        {
-            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        }
+        var (first, second, gone) = await TwoProductsAndADeletedOneAsync("concurrent creates");
 
         // Reads first, so the review pages are cached when the creates land: the answers must not come from before.
         await _api.GetJsonAsync($"/api/products/{first}/reviews");
@@ -140,5 +128,16 @@ public sealed class ReviewCreationBatchTests(CloudtalkAppFixture fixture) : IAsy
         using var created = await create;
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         await ServedRatings.WaitForAsync(_api, Database, productId, 1, 4);
+    }
+
+    /// <summary>Two products, and the id of a third that was created and deleted.</summary>
+    private async Task<(long First, long Second, long Gone)> TwoProductsAndADeletedOneAsync(string name)
+    {
+        var first = (await _api.CreateProductAsync(name)).Id();
+        var second = (await _api.CreateProductAsync(name)).Id();
+        var gone = (await _api.CreateProductAsync($"{name}, deleted")).Id();
+        using var deleted = await _api.DeleteAsync($"/api/products/{gone}");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        return (first, second, gone);
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -58,6 +59,7 @@ public sealed partial class CacheAside : IDisposable
     private readonly RedisChannel _invalidations;
     private readonly NearCache _near;
     private readonly InvalidationBroadcast _broadcast;
+    private readonly CacheReadCounter _reads;
 
     // True once SubscribeAsync succeeded (StackExchange.Redis then restores the subscription after reconnects), and
     // true while that subscription is up.
@@ -76,7 +78,12 @@ public sealed partial class CacheAside : IDisposable
     private readonly CancellationToken _stopping;
 
     /// <summary>Creates the helper over the service's Redis connection.</summary>
-    public CacheAside(IConnectionMultiplexer redis, IOptions<CacheOptions> options, ILogger<CacheAside> logger)
+    /// <param name="redis">The connection.</param>
+    /// <param name="options">The settings.</param>
+    /// <param name="logger">Where outages are logged.</param>
+    /// <param name="meterFactory">Creates the meter of <c>cloudtalk.cache.reads</c> (the host's, under dependency injection).</param>
+    public CacheAside(IConnectionMultiplexer redis, IOptions<CacheOptions> options, ILogger<CacheAside> logger,
+        IMeterFactory? meterFactory = null)
     {
         _redis = redis;
         _options = options.Value;
@@ -87,6 +94,7 @@ public sealed partial class CacheAside : IDisposable
         _near = new NearCache(_options);
         _broadcast = new InvalidationBroadcast(redis, _invalidations, _near, _options.LocalLease, pings: _near.IsConfigured);
         _stopping = _disposing.Token;
+        _reads = new CacheReadCounter(meterFactory);
     }
 
     /// <summary>
@@ -112,6 +120,7 @@ public sealed partial class CacheAside : IDisposable
         var stamp = _near.Capture(scope);
         if (_near.TryGet<T>(scope, entry, out var near))
         {
+            _reads.AnsweredInProcess();
             return near;
         }
 
@@ -121,6 +130,7 @@ public sealed partial class CacheAside : IDisposable
         if (lookup.Value is { } cached && TryDeserialize<T>(cached, out var hit))
         {
             _near.Store(scope, entry, hit!, cached.Length, stamp);
+            _reads.AnsweredByRedis();
             return hit;
         }
 
@@ -133,7 +143,7 @@ public sealed partial class CacheAside : IDisposable
             var value = await load(CancellationToken.None);
             if (value is not null && lookup.Available)
             {
-                var json = JsonSerializer.Serialize(value, Json);
+                var json = JsonSerializer.SerializeToUtf8Bytes(value, Json);
                 await StoreAsync(versionKey, suffix, lookup, json);
                 // The flight's own stamp: it was taken before this load read the database.
                 _near.Store(scope, entry, value, json.Length, stamp);
@@ -146,6 +156,7 @@ public sealed partial class CacheAside : IDisposable
         _ = flight.Value.ContinueWith(
             _ => _flights.TryRemove(new KeyValuePair<string, object>(flightKey, flight)),
             CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        _reads.AnsweredBySource();
         return await flight.Value.WaitAsync(cancellationToken);
     }
 
@@ -357,7 +368,7 @@ public sealed partial class CacheAside : IDisposable
                 seen.TryGetVersion(replacement.Scope, out var version);
                 args.Add(version);
                 args.Add($"{replacement.Scope.Name}:{replacement.Entry}");
-                args.Add(JsonSerializer.Serialize(replacement.Value, replacement.Value.GetType(), Json));
+                args.Add(JsonSerializer.SerializeToUtf8Bytes(replacement.Value, replacement.Value.GetType(), Json));
             }
 
             await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAllReplaceAndPublish, keys, [.. args])
@@ -408,7 +419,7 @@ public sealed partial class CacheAside : IDisposable
                 .ScriptEvaluateAsync(CacheScripts.Read, [_epochKey, versionKey], [_options.KeyPrefix, suffix])
                 .WaitAsync(_options.OperationTimeout);
             var parts = (RedisResult[])result!;
-            return new Lookup(true, (string)parts[0]!, (string)parts[1]!, parts.Length > 2 ? (string?)parts[2] : null);
+            return new Lookup(true, (string)parts[0]!, (string)parts[1]!, parts.Length > 2 ? (byte[]?)parts[2] : null);
         }
         catch (Exception exception)
         {
@@ -417,7 +428,7 @@ public sealed partial class CacheAside : IDisposable
         }
     }
 
-    private async Task StoreAsync(RedisKey versionKey, string suffix, Lookup seen, string value)
+    private async Task StoreAsync(RedisKey versionKey, string suffix, Lookup seen, byte[] value)
     {
         if (!await EnsureUsableAsync())
         {
@@ -502,7 +513,7 @@ public sealed partial class CacheAside : IDisposable
         }
     }
 
-    private static bool TryDeserialize<T>(string json, out T? value)
+    private static bool TryDeserialize<T>(byte[] json, out T? value)
     {
         try
         {
@@ -516,7 +527,9 @@ public sealed partial class CacheAside : IDisposable
         }
     }
 
-    private readonly record struct Lookup(bool Available, string Epoch, string Version, string? Value)
+    // The value as Redis holds it, UTF-8 JSON: read and written as bytes, never as a .NET string (twice the size,
+    // and a transcoding each way).
+    private readonly record struct Lookup(bool Available, string Epoch, string Version, byte[]? Value)
     {
         public static readonly Lookup Unavailable = new(false, "", "", null);
     }

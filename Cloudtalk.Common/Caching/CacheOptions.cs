@@ -35,9 +35,9 @@ public sealed class CacheOptions
 
     /// <summary>
     /// How much the in-process layer keeps at most, counted as the length of its entries' JSON (the objects in memory
-    /// take more, in proportion); zero turns the layer off. Default 16 MiB.
+    /// take more, in proportion); zero turns the layer off. Default 4 MiB.
     /// </summary>
-    public long LocalMaxBytes { get; set; } = 16 * 1024 * 1024;
+    public long LocalMaxBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>The global epoch counter: part of every entry's key.</summary>
     internal static string EpochKey(string keyPrefix) => $"{keyPrefix}:epoch";

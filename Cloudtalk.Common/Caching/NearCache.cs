@@ -98,7 +98,7 @@ internal sealed class NearCache : IDisposable
     /// <param name="scope">The value's scope.</param>
     /// <param name="entry">Its entry within the scope.</param>
     /// <param name="value">The value.</param>
-    /// <param name="jsonLength">The length of its JSON, what it counts against <see cref="CacheOptions.LocalMaxBytes"/>.</param>
+    /// <param name="jsonLength">The length of its JSON in UTF-8 bytes, what it counts against <see cref="CacheOptions.LocalMaxBytes"/>.</param>
     /// <param name="stamp">The generations captured before the value was read.</param>
     public void Store(CacheScope scope, string entry, object value, int jsonLength, Stamp stamp)
     {

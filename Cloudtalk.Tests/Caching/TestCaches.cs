@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Cloudtalk.Common.Caching;
 using Cloudtalk.Tests.Infrastructure;
 using Cloudtalk.Tests.Messaging;
@@ -21,8 +22,10 @@ internal static class TestCaches
     /// <param name="localTimeToLive">The in-process layer's time to live (default: off).</param>
     /// <param name="localLease">The in-process layer's lease (default: the service's, 1 s).</param>
     /// <param name="localMaxBytes">The in-process layer's budget (default: the service's).</param>
+    /// <param name="meterFactory">Where its metrics go (default: a meter of its own).</param>
     public static CacheAside Create(IConnectionMultiplexer redis, string? prefix = null, TimeSpan? timeToLive = null,
-        TimeSpan? localTimeToLive = null, TimeSpan? localLease = null, long? localMaxBytes = null) =>
+        TimeSpan? localTimeToLive = null, TimeSpan? localLease = null, long? localMaxBytes = null,
+        IMeterFactory? meterFactory = null) =>
         new(redis, Options.Create(new CacheOptions
         {
             KeyPrefix = prefix ?? NewPrefix(),
@@ -31,7 +34,7 @@ internal static class TestCaches
             LocalTimeToLive = localTimeToLive ?? TimeSpan.Zero,
             LocalLease = localLease ?? new CacheOptions().LocalLease,
             LocalMaxBytes = localMaxBytes ?? new CacheOptions().LocalMaxBytes,
-        }), NullLogger<CacheAside>.Instance);
+        }), NullLogger<CacheAside>.Instance, meterFactory);
 }
 
 /// <summary>A started helper with a Redis connection of its own: one Api replica, as far as the cache goes.</summary>
@@ -43,12 +46,13 @@ internal sealed record CacheReplica(string Prefix, ConnectionMultiplexer Connect
     /// <param name="database">The Redis database (default: the one the Api uses).</param>
     /// <param name="localLease">The in-process layer's lease (default: the service's, 1 s).</param>
     /// <param name="localMaxBytes">The in-process layer's budget (default: the service's).</param>
+    /// <param name="meterFactory">Where its metrics go (default: a meter of its own).</param>
     public static async Task<CacheReplica> StartAsync(CloudtalkApp app, string prefix, TimeSpan localTimeToLive, int? database = null,
-        TimeSpan? localLease = null, long? localMaxBytes = null)
+        TimeSpan? localLease = null, long? localMaxBytes = null, IMeterFactory? meterFactory = null)
     {
         var connection = await app.ConnectRedisAsync(database);
         var cache = TestCaches.Create(connection, prefix, localTimeToLive: localTimeToLive, localLease: localLease,
-            localMaxBytes: localMaxBytes);
+            localMaxBytes: localMaxBytes, meterFactory: meterFactory);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await cache.StartAsync(timeout.Token);
         // Serving starts with the first lease, once the replica's first ping has come back.

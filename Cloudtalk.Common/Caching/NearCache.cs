@@ -21,11 +21,12 @@ namespace Cloudtalk.Common.Caching;
 /// <para><b>Only while listening.</b> Entries are served and stored only while the pub/sub subscription is
 /// known to be up. When it drops (or Redis fails), the layer is switched off and every entry retired at once:
 /// invalidations published meanwhile are lost, and nothing read before can be trusted.</para>
-/// <para><b>Bounded.</b> Entries live at most <see cref="CacheOptions.LocalTimeToLive"/>, and are dropped from memory
-/// when it has passed (not up to a minute later, MemoryCache's default scan); together they are at most
-/// <see cref="CacheOptions.LocalMaxBytes"/> of JSON. A count alone would not bound the memory: a page of 100
-/// reviews is a hundred times a product. (Staleness in the failures no connection event reports, such
-/// as a frozen Redis, is bounded by the lease, not by this.)</para>
+/// <para><b>Bounded.</b> Entries are served at most <see cref="CacheOptions.LocalTimeToLive"/>, and leave memory
+/// within one more (MemoryCache scans for expired entries that often, instead of its default minute); together they
+/// are at most <see cref="CacheOptions.LocalMaxBytes"/> of UTF-8 JSON. A count alone would not bound the memory: a
+/// page of 100 reviews is a hundred times a product. The time to live bounds memory, not staleness: invalidations
+/// keep entries exact, and in the failures no connection event reports, such as a frozen Redis, the lease bounds
+/// how long an entry may be served.</para>
 /// </remarks>
 internal sealed class NearCache : IDisposable
 {

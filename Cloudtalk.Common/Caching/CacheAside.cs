@@ -214,6 +214,10 @@ public sealed partial class CacheAside : IDisposable
     /// than any change whose invalidation went before it. A writer that commits after the caller invalidates after the
     /// caller's step too, and retires the stored value as it retires any other. If the version moved, the value may be
     /// older than what another writer committed, and the scope is only invalidated.
+    /// <para>A value Redis stored is also kept in this process's layer, under the stamp its scope had right after this
+    /// replica applied the invalidation's own echo. Messages on the channel are applied in the order Redis published
+    /// them, so any invalidation of the scope after the script comes after the echo. It then refuses the store or drops
+    /// the entry, as it would any other.</para>
     /// </remarks>
     /// <param name="seen">The versions read before the write (<see cref="ReadVersionsAsync"/>).</param>
     /// <param name="replacements">The committed values, each exactly what the readers' loader would return now.</param>
@@ -338,19 +342,23 @@ public sealed partial class CacheAside : IDisposable
 
     /// <summary>
     /// Bumps the scopes' versions, stores the replacements that may be stored, and tells every replica; false if Redis
-    /// failed.
+    /// failed. A replacement stored in Redis is also kept in this process's layer.
     /// </summary>
     private async Task<bool> PublishInvalidationAsync(
         IReadOnlyCollection<CacheScope> scopes, CacheVersions seen, IReadOnlyCollection<CacheReplacement> replacements)
     {
         var delivery = _broadcast.Prepare(scopes);
+        List<CacheReplacement> replacing;
+        byte[][] values;
+        int[] stored;
         try
         {
             // The scopes to replace first (one each), each with its seen version, entry and value; then the rest.
-            var replacing = replacements
+            replacing = replacements
                 .Where(replacement => seen.TryGetVersion(replacement.Scope, out _))
                 .DistinctBy(replacement => replacement.Scope)
                 .ToList();
+            values = [.. replacing.Select(replacement => JsonSerializer.SerializeToUtf8Bytes(replacement.Value, replacement.Value.GetType(), Json))];
             var replaced = replacing.Select(replacement => replacement.Scope).ToHashSet();
             RedisKey[] keys =
             [
@@ -363,16 +371,17 @@ public sealed partial class CacheAside : IDisposable
             {
                 _invalidations.ToString(), delivery.Message, seen.Epoch ?? "", _options.KeyPrefix, ttl, replacing.Count,
             };
-            foreach (var replacement in replacing)
+            for (var i = 0; i < replacing.Count; i++)
             {
-                seen.TryGetVersion(replacement.Scope, out var version);
+                seen.TryGetVersion(replacing[i].Scope, out var version);
                 args.Add(version);
-                args.Add($"{replacement.Scope.Name}:{replacement.Entry}");
-                args.Add(JsonSerializer.SerializeToUtf8Bytes(replacement.Value, replacement.Value.GetType(), Json));
+                args.Add($"{replacing[i].Scope.Name}:{replacing[i].Entry}");
+                args.Add(values[i]);
             }
 
-            await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAllReplaceAndPublish, keys, [.. args])
+            var result = await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAllReplaceAndPublish, keys, [.. args])
                 .WaitAsync(_options.OperationTimeout);
+            stored = (int[])result!;
         }
         catch (Exception exception)
         {
@@ -384,7 +393,16 @@ public sealed partial class CacheAside : IDisposable
         if (_near.IsConfigured)
         {
             // Replicas of one service share their settings: where this layer is on, it is on everywhere.
-            await _broadcast.AwaitDeliveryAsync(delivery);
+            var stampsAtEcho = await _broadcast.AwaitDeliveryAsync(delivery);
+            // Only what Redis stored (the scope had not moved since the writer read its version), and under the stamp
+            // of this invalidation's own echo: anything that invalidates the scope later refuses or drops it here.
+            foreach (var index in stored)
+            {
+                if (stampsAtEcho is not null && stampsAtEcho.TryGetValue(replacing[index].Scope, out var stamp))
+                {
+                    _near.Store(replacing[index].Scope, replacing[index].Entry, replacing[index].Value, values[index].Length, stamp);
+                }
+            }
         }
         else
         {

@@ -44,18 +44,18 @@ internal static class CacheScripts
     /// <c>CacheAside.InvalidateAndReplaceAsync</c> for why that is exact. Then the invalidation message (ARGV[2], see
     /// <see cref="InvalidationBroadcast"/>) is published on the invalidation channel (ARGV[1]). ARGV[4] is the key
     /// prefix, ARGV[5] the time to live in ms, and from ARGV[7] on come triples of (seen version, suffix, value).
-    /// Returns the number of entries stored.
+    /// Returns the positions (from 0) of the replacements stored.
     /// </summary>
     public const string IncrementAllReplaceAndPublish = """
         local epoch = redis.call('GET', KEYS[1]) or '0'
         local replacing = tonumber(ARGV[6])
-        local stored = 0
+        local stored = {}
         for i = 2, #KEYS do
           local version = redis.call('INCR', KEYS[i])
           local at = 7 + (i - 2) * 3
           if i - 1 <= replacing and epoch == ARGV[3] and version - 1 == tonumber(ARGV[at]) then
             redis.call('SET', ARGV[4] .. ':' .. epoch .. ':' .. version .. ':' .. ARGV[at + 1], ARGV[at + 2], 'PX', ARGV[5])
-            stored = stored + 1
+            stored[#stored + 1] = i - 2
           end
         end
         redis.call('PUBLISH', ARGV[1], ARGV[2])

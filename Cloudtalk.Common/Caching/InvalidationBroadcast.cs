@@ -89,9 +89,10 @@ internal sealed class InvalidationBroadcast : IDisposable
     public Delivery Prepare(IEnumerable<CacheScope> scopes)
     {
         var sequence = Interlocked.Increment(ref _lastInvalidation);
-        _pending[sequence] = new PendingInvalidation();
+        var invalidated = scopes.ToList();
+        _pending[sequence] = new PendingInvalidation(invalidated);
         var message = string.Create(CultureInfo.InvariantCulture, $"i {_replica} {sequence}\n") +
-            string.Join('\n', scopes.Select(scope => scope.Name));
+            string.Join('\n', invalidated.Select(scope => scope.Name));
         return new Delivery(sequence, message);
     }
 
@@ -102,7 +103,13 @@ internal sealed class InvalidationBroadcast : IDisposable
     /// Returns once every replica that may hold a lease from before the (published) invalidation has applied it, or
     /// that lease has run out.
     /// </summary>
-    public async Task AwaitDeliveryAsync(Delivery delivery)
+    /// <returns>
+    /// The invalidated scopes' stamps as this replica's layer stood right after it applied the invalidation's own echo,
+    /// before any later message; null without an echo. A value the invalidating script stored in Redis may be kept in
+    /// process under them: whatever invalidates the scope after the script reaches this replica after the echo, and
+    /// refuses or drops it.
+    /// </returns>
+    public async Task<IReadOnlyDictionary<CacheScope, NearCache.Stamp>?> AwaitDeliveryAsync(Delivery delivery)
     {
         var published = Stopwatch.GetTimestamp();
         var pending = _pending[delivery.Sequence];
@@ -112,7 +119,7 @@ internal sealed class InvalidationBroadcast : IDisposable
             {
                 // No echo: who listens is unknown, so every lease from before the invalidation must run out.
                 await WaitUntilAsync(published + _leaseTicks);
-                return;
+                return null;
             }
 
             if (!await CompletesWithinAsync(pending.Acknowledged.Task, Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), pending.WaitUntil)))
@@ -123,6 +130,7 @@ internal sealed class InvalidationBroadcast : IDisposable
             // Pings published before this replica (re)subscribed were not heard: a lease taken from one of them runs
             // out at most one lease after that.
             await WaitUntilAsync(_near.ListeningSince + _leaseTicks);
+            return pending.StampsAtEcho;
         }
         finally
         {
@@ -195,7 +203,9 @@ internal sealed class InvalidationBroadcast : IDisposable
         var awaited = _lastHeard
             .Where(heard => heard.Key != _replica && heard.Value + _leaseTicks > now)
             .ToDictionary(heard => heard.Key, heard => heard.Value + _leaseTicks, StringComparer.Ordinal);
-        pending.OnEchoed(awaited);
+        // Here, in the order of the channel's messages: after this invalidation, before anything published later.
+        var stamps = pending.Scopes.Distinct().ToDictionary(scope => scope, _near.Capture);
+        pending.OnEchoed(awaited, stamps);
     }
 
     private void OnOwnPing(long ping)
@@ -264,7 +274,7 @@ internal sealed class InvalidationBroadcast : IDisposable
     /// <summary>One published invalidation, identified by its sequence number in this process.</summary>
     internal readonly record struct Delivery(long Sequence, string Message);
 
-    private sealed class PendingInvalidation
+    private sealed class PendingInvalidation(IReadOnlyList<CacheScope> scopes)
     {
         private readonly Lock _lock = new();
         private readonly HashSet<string> _early = new(StringComparer.Ordinal);
@@ -277,8 +287,15 @@ internal sealed class InvalidationBroadcast : IDisposable
         /// <summary>When every awaited lease has run out, acknowledged or not (a Stopwatch timestamp).</summary>
         public long WaitUntil { get; private set; }
 
-        public void OnEchoed(Dictionary<string, long> awaited)
+        /// <summary>The scopes the invalidation names.</summary>
+        public IReadOnlyList<CacheScope> Scopes { get; } = scopes;
+
+        /// <summary>Their stamps right after the echo was applied (see <see cref="AwaitDeliveryAsync"/>).</summary>
+        public IReadOnlyDictionary<CacheScope, NearCache.Stamp>? StampsAtEcho { get; private set; }
+
+        public void OnEchoed(Dictionary<string, long> awaited, IReadOnlyDictionary<CacheScope, NearCache.Stamp> stamps)
         {
+            StampsAtEcho = stamps;
             lock (_lock)
             {
                 foreach (var replica in _early)

@@ -108,4 +108,62 @@ public sealed class CacheReplacementTests(CloudtalkAppFixture fixture)
         var read = await reader.Cache.WithCache<Thing>(Scope, "item", _ => throw new InvalidOperationException("not a hit"), CancellationToken.None);
         Assert.Equal("new", read!.Name);
     }
+
+    [Fact]
+    public async Task The_writer_keeps_its_replacement_in_process()
+    {
+        var prefix = TestCaches.NewPrefix();
+        await using var writer = await CacheReplica.StartAsync(fixture.App, prefix, TimeSpan.FromMinutes(5));
+        await writer.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("old")), CancellationToken.None);
+
+        var seen = await writer.Cache.ReadVersionsAsync([Scope]);
+        await writer.Cache.InvalidateAndReplaceAsync(seen, [new CacheReplacement(Scope, "item", new Thing("new"))]);
+
+        // Overwrite the entries in Redis: a read that finds "tampered" went to Redis, not to the writer's memory.
+        await TamperAsync(prefix);
+        var read = await writer.Cache.WithCache<Thing>(Scope, "item", _ => throw new InvalidOperationException("not a hit"), CancellationToken.None);
+        Assert.Equal("new", read!.Name);
+    }
+
+    [Fact]
+    public async Task A_replacement_redis_refused_is_not_kept_in_process_either()
+    {
+        var prefix = TestCaches.NewPrefix();
+        await using var writer = await CacheReplica.StartAsync(fixture.App, prefix, TimeSpan.FromMinutes(5));
+        await using var otherWriter = await CacheReplica.StartAsync(fixture.App, prefix, TimeSpan.FromMinutes(5));
+        var seen = await writer.Cache.ReadVersionsAsync([Scope]);
+
+        // The other writer committed something newer than what this writer read, and invalidated, in between.
+        await otherWriter.Cache.InvalidateAsync(Scope);
+        await writer.Cache.InvalidateAndReplaceAsync(seen, [new CacheReplacement(Scope, "item", new Thing("maybe older"))]);
+
+        var read = await writer.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("from the database")), CancellationToken.None);
+        Assert.Equal("from the database", read!.Name);
+    }
+
+    [Fact]
+    public async Task A_later_invalidation_from_another_replica_drops_the_writers_in_process_replacement()
+    {
+        var prefix = TestCaches.NewPrefix();
+        await using var writer = await CacheReplica.StartAsync(fixture.App, prefix, TimeSpan.FromMinutes(5));
+        await using var otherWriter = await CacheReplica.StartAsync(fixture.App, prefix, TimeSpan.FromMinutes(5));
+        var seen = await writer.Cache.ReadVersionsAsync([Scope]);
+        await writer.Cache.InvalidateAndReplaceAsync(seen, [new CacheReplacement(Scope, "item", new Thing("replaced"))]);
+
+        await otherWriter.Cache.InvalidateAsync(Scope);
+
+        var read = await writer.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("from the database")), CancellationToken.None);
+        Assert.Equal("from the database", read!.Name);
+    }
+
+    private async Task TamperAsync(string prefix)
+    {
+        await using var redis = await fixture.App.ConnectRedisAsync();
+        var keys = await redis.CacheKeysAsync($"{prefix}:*:thing:1:item");
+        Assert.NotEmpty(keys);
+        foreach (var key in keys)
+        {
+            await redis.GetDatabase().StringSetAsync(key, """{"name":"tampered"}""");
+        }
+    }
 }

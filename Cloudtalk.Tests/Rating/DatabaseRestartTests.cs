@@ -6,6 +6,7 @@ using Cloudtalk.Common.Events;
 using Cloudtalk.Common.Messaging;
 using Cloudtalk.Tests.Infrastructure;
 using Cloudtalk.Tests.Messaging;
+using Npgsql;
 
 namespace Cloudtalk.Tests.Rating;
 
@@ -22,7 +23,13 @@ public sealed class DatabaseRestartTests(CloudtalkAppFixture fixture) : IAsyncLi
 
     public async Task InitializeAsync() => _bus = await TestBus.StartAsync(fixture.App);
 
-    public async Task DisposeAsync() => await _bus.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _bus.DisposeAsync();
+        // The restart ended every connection this test process's Npgsql pools hold, and a pooled connection is not
+        // checked when it is handed out: the next test of the collection would get one and fail with 57P01.
+        NpgsqlConnection.ClearAllPools();
+    }
 
     [Fact]
     public async Task Events_that_arrive_while_the_database_is_down_are_applied_after_it_returns()

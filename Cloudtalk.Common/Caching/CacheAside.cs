@@ -347,36 +347,36 @@ public sealed partial class CacheAside : IDisposable
     private async Task<bool> PublishInvalidationAsync(
         IReadOnlyCollection<CacheScope> scopes, CacheVersions seen, IReadOnlyCollection<CacheReplacement> replacements)
     {
-        var delivery = _broadcast.Prepare(scopes);
-        List<CacheReplacement> replacing;
-        byte[][] values;
+        List<(CacheReplacement Replacement, byte[] Json)> replacing;
+        InvalidationBroadcast.Delivery? delivery = null;
         int[] stored;
         try
         {
-            // The scopes to replace first (one each), each with its seen version, entry and value; then the rest.
+            // The scopes to replace first (one each), with their values as Redis will hold them; then the rest.
             replacing = replacements
                 .Where(replacement => seen.TryGetVersion(replacement.Scope, out _))
                 .DistinctBy(replacement => replacement.Scope)
+                .Select(replacement => (replacement, JsonSerializer.SerializeToUtf8Bytes(replacement.Value, replacement.Value.GetType(), Json)))
                 .ToList();
-            values = [.. replacing.Select(replacement => JsonSerializer.SerializeToUtf8Bytes(replacement.Value, replacement.Value.GetType(), Json))];
-            var replaced = replacing.Select(replacement => replacement.Scope).ToHashSet();
+            var replaced = replacing.Select(pair => pair.Replacement.Scope).ToList();
+            delivery = _broadcast.Prepare(scopes, replaced);
             RedisKey[] keys =
             [
                 _epochKey,
-                .. replacing.Select(replacement => VersionKey(replacement.Scope)),
-                .. scopes.Where(scope => !replaced.Contains(scope)).Select(VersionKey),
+                .. replaced.Select(VersionKey),
+                .. scopes.Except(replaced).Select(VersionKey),
             ];
             var ttl = ((long)_options.TimeToLive.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
             var args = new List<RedisValue>(6 + (3 * replacing.Count))
             {
-                _invalidations.ToString(), delivery.Message, seen.Epoch ?? "", _options.KeyPrefix, ttl, replacing.Count,
+                _invalidations.ToString(), delivery.Value.Message, seen.Epoch ?? "", _options.KeyPrefix, ttl, replacing.Count,
             };
-            for (var i = 0; i < replacing.Count; i++)
+            foreach (var (replacement, json) in replacing)
             {
-                seen.TryGetVersion(replacing[i].Scope, out var version);
+                seen.TryGetVersion(replacement.Scope, out var version);
                 args.Add(version);
-                args.Add($"{replacing[i].Scope.Name}:{replacing[i].Entry}");
-                args.Add(values[i]);
+                args.Add($"{replacement.Scope.Name}:{replacement.Entry}");
+                args.Add(json);
             }
 
             var result = await _redis.GetDatabase().ScriptEvaluateAsync(CacheScripts.IncrementAllReplaceAndPublish, keys, [.. args])
@@ -385,7 +385,11 @@ public sealed partial class CacheAside : IDisposable
         }
         catch (Exception exception)
         {
-            _broadcast.Abandon(delivery);
+            if (delivery is { } prepared)
+            {
+                _broadcast.Abandon(prepared);
+            }
+
             Trip(exception);
             return false;
         }
@@ -393,20 +397,19 @@ public sealed partial class CacheAside : IDisposable
         if (_near.IsConfigured)
         {
             // Replicas of one service share their settings: where this layer is on, it is on everywhere.
-            var stampsAtEcho = await _broadcast.AwaitDeliveryAsync(delivery);
-            // Only what Redis stored (the scope had not moved since the writer read its version), and under the stamp
-            // of this invalidation's own echo: anything that invalidates the scope later refuses or drops it here.
-            foreach (var index in stored)
+            // Then only what Redis stored (the scope had not moved since the writer read its version) is kept here, under
+            // the stamp of this invalidation's own echo: anything that invalidates the scope later refuses or drops it.
+            if (await _broadcast.AwaitDeliveryAsync(delivery.Value) is { } stampsAtEcho)
             {
-                if (stampsAtEcho is not null && stampsAtEcho.TryGetValue(replacing[index].Scope, out var stamp))
+                foreach (var (replacement, json) in stored.Select(index => replacing[index]))
                 {
-                    _near.Store(replacing[index].Scope, replacing[index].Entry, replacing[index].Value, values[index].Length, stamp);
+                    _near.Store(replacement.Scope, replacement.Entry, replacement.Value, json.Length, stampsAtEcho[replacement.Scope]);
                 }
             }
         }
         else
         {
-            _broadcast.Abandon(delivery);
+            _broadcast.Abandon(delivery.Value);
         }
 
         return true;

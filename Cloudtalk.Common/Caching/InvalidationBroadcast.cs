@@ -86,13 +86,14 @@ internal sealed class InvalidationBroadcast : IDisposable
     }
 
     /// <summary>The message that invalidates <paramref name="scopes"/>; registers the wait for its delivery.</summary>
-    public Delivery Prepare(IEnumerable<CacheScope> scopes)
+    /// <param name="scopes">The scopes to invalidate.</param>
+    /// <param name="stampedAtEcho">Those of them whose stamps the echo is to capture (see <see cref="AwaitDeliveryAsync"/>).</param>
+    public Delivery Prepare(IEnumerable<CacheScope> scopes, IReadOnlyCollection<CacheScope> stampedAtEcho)
     {
         var sequence = Interlocked.Increment(ref _lastInvalidation);
-        var invalidated = scopes.ToList();
-        _pending[sequence] = new PendingInvalidation(invalidated);
+        _pending[sequence] = new PendingInvalidation(stampedAtEcho);
         var message = string.Create(CultureInfo.InvariantCulture, $"i {_replica} {sequence}\n") +
-            string.Join('\n', invalidated.Select(scope => scope.Name));
+            string.Join('\n', scopes.Select(scope => scope.Name));
         return new Delivery(sequence, message);
     }
 
@@ -104,8 +105,8 @@ internal sealed class InvalidationBroadcast : IDisposable
     /// that lease has run out.
     /// </summary>
     /// <returns>
-    /// The invalidated scopes' stamps as this replica's layer stood right after it applied the invalidation's own echo,
-    /// before any later message; null without an echo. A value the invalidating script stored in Redis may be kept in
+    /// The stamps of the scopes <see cref="Prepare"/> named, as this replica's layer stood right after it applied the
+    /// invalidation's own echo, before any later message; null without an echo or without such scopes. A value the invalidating script stored in Redis may be kept in
     /// process under them: whatever invalidates the scope after the script reaches this replica after the echo, and
     /// refuses or drops it.
     /// </returns>
@@ -204,7 +205,7 @@ internal sealed class InvalidationBroadcast : IDisposable
             .Where(heard => heard.Key != _replica && heard.Value + _leaseTicks > now)
             .ToDictionary(heard => heard.Key, heard => heard.Value + _leaseTicks, StringComparer.Ordinal);
         // Here, in the order of the channel's messages: after this invalidation, before anything published later.
-        var stamps = pending.Scopes.Distinct().ToDictionary(scope => scope, _near.Capture);
+        var stamps = pending.StampedAtEcho.Count == 0 ? null : pending.StampedAtEcho.ToDictionary(scope => scope, _near.Capture);
         pending.OnEchoed(awaited, stamps);
     }
 
@@ -274,7 +275,7 @@ internal sealed class InvalidationBroadcast : IDisposable
     /// <summary>One published invalidation, identified by its sequence number in this process.</summary>
     internal readonly record struct Delivery(long Sequence, string Message);
 
-    private sealed class PendingInvalidation(IReadOnlyList<CacheScope> scopes)
+    private sealed class PendingInvalidation(IReadOnlyCollection<CacheScope> stampedAtEcho)
     {
         private readonly Lock _lock = new();
         private readonly HashSet<string> _early = new(StringComparer.Ordinal);
@@ -287,13 +288,13 @@ internal sealed class InvalidationBroadcast : IDisposable
         /// <summary>When every awaited lease has run out, acknowledged or not (a Stopwatch timestamp).</summary>
         public long WaitUntil { get; private set; }
 
-        /// <summary>The scopes the invalidation names.</summary>
-        public IReadOnlyList<CacheScope> Scopes { get; } = scopes;
+        /// <summary>The scopes whose stamps the echo captures (none for a plain invalidation).</summary>
+        public IReadOnlyCollection<CacheScope> StampedAtEcho { get; } = stampedAtEcho;
 
         /// <summary>Their stamps right after the echo was applied (see <see cref="AwaitDeliveryAsync"/>).</summary>
         public IReadOnlyDictionary<CacheScope, NearCache.Stamp>? StampsAtEcho { get; private set; }
 
-        public void OnEchoed(Dictionary<string, long> awaited, IReadOnlyDictionary<CacheScope, NearCache.Stamp> stamps)
+        public void OnEchoed(Dictionary<string, long> awaited, IReadOnlyDictionary<CacheScope, NearCache.Stamp>? stamps)
         {
             StampsAtEcho = stamps;
             lock (_lock)

@@ -11,6 +11,9 @@ var backing = builder.AddBackingServices();
 var apiReplicas = builder.Configuration.GetValue("Replicas:Api", 1);
 var ratingReplicas = builder.Configuration.GetValue("Replicas:Rating", 1);
 
+// The operators' endpoints (rating check, rebuild) require this generated secret; the dashboard commands send it.
+var operationsKey = builder.AddOperationsKey();
+
 var api = builder.AddProject<Projects.Cloudtalk_Api>("api")
     .WithReplicas(apiReplicas)
     .WithReference(backing.ApiDatabase).WaitFor(backing.ApiDatabase)
@@ -18,11 +21,12 @@ var api = builder.AddProject<Projects.Cloudtalk_Api>("api")
     .WithReference(backing.Messaging).WaitFor(backing.Messaging)
     .WithHttpHealthCheck("/health")
     .WithTraceSampling(builder.Configuration)
+    .WithOperationsKey(operationsKey)
     // The public REST API: reachable from outside the deployment (azd: ingress external); Rating stays internal.
     .WithExternalHttpEndpoints()
     // Dashboard commands for operators and demos (see README, "Dashboard commands").
     .WithDemoDataCommand()
-    .WithCheckRatingsCommand();
+    .WithCheckRatingsCommand(operationsKey);
 
 // The Api's write rate limit can be set on the AppHost (e.g. --Api:RateLimiting:Writes:PermitLimit 5, as the
 // tests do); only settings actually given are forwarded, so the published manifest stays as it is.
@@ -42,6 +46,7 @@ builder.AddProject<Projects.Cloudtalk_Rating>("rating")
     .WithReference(api)
     .WithHttpHealthCheck("/health")
     .WithTraceSampling(builder.Configuration)
-    .WithRecomputeRatingsCommand();
+    .WithOperationsKey(operationsKey)
+    .WithRecomputeRatingsCommand(operationsKey);
 
 builder.Build().Run();

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Cloudtalk.Api.Paging;
 using Cloudtalk.Api.Products;
 using Cloudtalk.Api.Reviews;
+using Cloudtalk.ServiceDefaults;
 using Microsoft.OpenApi;
 using Scalar.AspNetCore;
 
@@ -49,6 +50,32 @@ public static class OpenApiExtensions
                     "Every error is application/problem+json (RFC 9457); validation errors are a 400 with " +
                     "`errors` keyed by the camelCase field name, all invalid fields at once. Unknown routes are a 404, " +
                     "a wrong method a 405, a body over 1 MiB a 413, an id that is not a positive whole number a 404.";
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[OperationsKey.SecuritySchemeName] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "The operations key (configuration `Operations:Key`; the AppHost generates it as the " +
+                                  "secret parameter `operations-key`). Only the operators' endpoints require it.",
+                };
+                return Task.CompletedTask;
+            });
+
+            // The operators' endpoints list the key they require; the clients' endpoints need none.
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<OperationsKeyRequirement>().Any())
+                {
+                    operation.Security =
+                    [
+                        new OpenApiSecurityRequirement
+                        {
+                            [new OpenApiSecuritySchemeReference(OperationsKey.SecuritySchemeName, context.Document)] = [],
+                        },
+                    ];
+                }
+
                 return Task.CompletedTask;
             });
 

@@ -2,6 +2,7 @@ using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Operations;
 using System.ComponentModel;
 using Cloudtalk.Common.Reconciliation;
+using Cloudtalk.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 
@@ -17,7 +18,8 @@ public static class OperationsApi
 {
     public static IEndpointRouteBuilder MapOperationsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/operations").WithTags("Operations");
+        // Operators only: each call reads every product (see OperationsKey).
+        var api = app.MapGroup("/api/operations").WithTags("Operations").RequireOperationsKey();
 
         api.MapGet("rating-reconciliation", CheckRatings)
             .WithName("CheckRatingReconciliation")

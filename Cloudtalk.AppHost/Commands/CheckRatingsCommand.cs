@@ -13,10 +13,11 @@ public static class CheckRatingsCommand
 
     public const string Path = "/api/operations/rating-reconciliation";
 
-    public static IResourceBuilder<ProjectResource> WithCheckRatingsCommand(this IResourceBuilder<ProjectResource> api)
+    public static IResourceBuilder<ProjectResource> WithCheckRatingsCommand(this IResourceBuilder<ProjectResource> api,
+        IResourceBuilder<ParameterResource> operationsKey)
     {
         var endpoint = api.GetEndpoint("http");
-        return api.WithCommand(Name, "Check ratings", context => CheckAsync(endpoint, context), new CommandOptions
+        return api.WithCommand(Name, "Check ratings", context => CheckAsync(endpoint, operationsKey.Resource, context), new CommandOptions
         {
             Description = "Compares every product's served rating with the mean and count of its reviews in PostgreSQL.",
             IconName = "CheckmarkStarburst",
@@ -24,9 +25,10 @@ public static class CheckRatingsCommand
         });
     }
 
-    private static async Task<ExecuteCommandResult> CheckAsync(EndpointReference endpoint, ExecuteCommandContext context)
+    private static async Task<ExecuteCommandResult> CheckAsync(EndpointReference endpoint, ParameterResource operationsKey,
+        ExecuteCommandContext context)
     {
-        using var client = ServiceCommandClient.Create(endpoint);
+        using var client = await ServiceCommandClient.CreateAsync(endpoint, operationsKey, context.CancellationToken);
         try
         {
             using var response = await client.GetAsync(Path, context.CancellationToken);

@@ -17,10 +17,11 @@ public static class RecomputeRatingsCommand
     // A rebuild reads every product and review; on a large data set that takes minutes, not seconds.
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(10);
 
-    public static IResourceBuilder<ProjectResource> WithRecomputeRatingsCommand(this IResourceBuilder<ProjectResource> rating)
+    public static IResourceBuilder<ProjectResource> WithRecomputeRatingsCommand(this IResourceBuilder<ProjectResource> rating,
+        IResourceBuilder<ParameterResource> operationsKey)
     {
         var endpoint = rating.GetEndpoint("http");
-        return rating.WithCommand(Name, "Recompute ratings", context => RecomputeAsync(endpoint, context), new CommandOptions
+        return rating.WithCommand(Name, "Recompute ratings", context => RecomputeAsync(endpoint, operationsKey.Resource, context), new CommandOptions
         {
             Description = "Rebuilds every product's rating from the Api's reviews and republishes it (repairs lost or corrupted events).",
             ConfirmationMessage = "Recompute every product's rating from the Api's reviews and republish it?",
@@ -29,9 +30,10 @@ public static class RecomputeRatingsCommand
         });
     }
 
-    private static async Task<ExecuteCommandResult> RecomputeAsync(EndpointReference endpoint, ExecuteCommandContext context)
+    private static async Task<ExecuteCommandResult> RecomputeAsync(EndpointReference endpoint, ParameterResource operationsKey,
+        ExecuteCommandContext context)
     {
-        using var client = ServiceCommandClient.Create(endpoint, Timeout);
+        using var client = await ServiceCommandClient.CreateAsync(endpoint, operationsKey, context.CancellationToken, Timeout);
         try
         {
             using var response = await client.PostAsync(Path, content: null, context.CancellationToken);

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Text.Json;
 
 namespace Cloudtalk.AppHost.Commands;
@@ -16,4 +17,17 @@ internal static class ServiceCommandClient
     /// <param name="timeout">How long one request may take (default 30 s).</param>
     public static HttpClient Create(EndpointReference endpoint, TimeSpan? timeout = null) =>
         new() { BaseAddress = new Uri(endpoint.Url), Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+
+    /// <summary>A client as <see cref="Create"/> that also sends the operations key, for the operators' endpoints.</summary>
+    /// <param name="endpoint">The resource's endpoint.</param>
+    /// <param name="operationsKey">The AppHost's <c>operations-key</c> parameter.</param>
+    /// <param name="cancellationToken">Cancels reading the key.</param>
+    /// <param name="timeout">How long one request may take (default 30 s).</param>
+    public static async Task<HttpClient> CreateAsync(EndpointReference endpoint, ParameterResource operationsKey,
+        CancellationToken cancellationToken, TimeSpan? timeout = null)
+    {
+        var client = Create(endpoint, timeout);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await operationsKey.GetValueAsync(cancellationToken));
+        return client;
+    }
 }

@@ -1,9 +1,11 @@
+using System.Net.Http.Headers;
 using Cloudtalk.Common.Events;
 using Cloudtalk.Common.Messaging;
 using Cloudtalk.Common.Outbox;
 using Cloudtalk.Common.Persistence;
 using Cloudtalk.Rating.Application;
 using Cloudtalk.Rating.Reconciliation;
+using Cloudtalk.ServiceDefaults;
 
 namespace Cloudtalk.Rating.Infrastructure;
 
@@ -32,8 +34,16 @@ public static class ApplicationServicesExtensions
             .Accept<ProductDeleted>();
         builder.Services.AddHostedService<ProcessedEventsPurger>();
 
-        // The rebuild reads the Api's reviews over HTTP: each service keeps its own database.
-        builder.Services.AddHttpClient<RatingSourceClient>(http => http.BaseAddress = new Uri(RatingSourceClient.ApiAddress));
+        // The rebuild reads the Api's reviews over HTTP (an operators' endpoint, behind the operations key): each
+        // service keeps its own database.
+        builder.Services.AddHttpClient<RatingSourceClient>(http =>
+        {
+            http.BaseAddress = new Uri(RatingSourceClient.ApiAddress);
+            if (builder.Configuration[OperationsKey.ConfigurationKey] is { Length: > 0 } key)
+            {
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            }
+        });
         builder.Services.AddScoped<RatingRebuild>();
         return builder;
     }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Cloudtalk.ServiceDefaults;
 using Polly.Timeout;
 
 namespace Cloudtalk.Rating.Reconciliation;
@@ -12,7 +13,8 @@ public static partial class RatingRebuildApi
     {
         app.MapPost(Path, RebuildAsync)
             .WithName("RebuildRatings")
-            .WithSummary("Recompute every product's rating from the Api's reviews and republish it");
+            .WithSummary("Recompute every product's rating from the Api's reviews and republish it")
+            .RequireOperationsKey();
         return app;
     }
 

@@ -1,6 +1,8 @@
+using System.Net.Http.Headers;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using Cloudtalk.AppHost.Commands;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -57,6 +59,11 @@ public sealed class CloudtalkApp : IAsyncDisposable
             {
                 await app.ResourceNotifications.WaitForResourceHealthyAsync(resource, cancellation.Token);
             }
+
+            var operationsKey = app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+                .OfType<ParameterResource>().Single(parameter => parameter.Name == OperationsKeyParameter.Name);
+            started.OperationsKey = await operationsKey.GetValueAsync(cancellation.Token)
+                ?? throw new InvalidOperationException("The AppHost generated no operations key.");
         }
         catch
         {
@@ -119,6 +126,17 @@ public sealed class CloudtalkApp : IAsyncDisposable
     public HttpClient CreateClient(string resource) => App.CreateHttpClient(resource, "http");
 
     public HttpClient CreateApiClient() => CreateClient("api");
+
+    /// <summary>The key of the operators' endpoints, as the AppHost generated it for this run.</summary>
+    public string OperationsKey { get; private set; } = "";
+
+    /// <summary>A client for a project resource that sends the operations key, for the operators' endpoints.</summary>
+    public HttpClient CreateOperationsClient(string resource = "api")
+    {
+        var client = CreateClient(resource);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", OperationsKey);
+        return client;
+    }
 
     public async Task<string> GetConnectionStringAsync(string name) =>
         await App.GetConnectionStringAsync(name) ?? throw new InvalidOperationException($"No connection string '{name}'.");

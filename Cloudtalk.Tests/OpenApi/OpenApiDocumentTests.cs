@@ -21,7 +21,8 @@ public sealed class OpenApiDocumentTests(CloudtalkAppFixture fixture)
         { "/api/reviews/{id}", "get", ["200", "404"] },
         { "/api/reviews/{id}", "put", ["200", "400", "404", "413"] },
         { "/api/reviews/{id}", "delete", ["204", "404"] },
-        { "/api/operations/rating-sources", "get", ["200", "400"] },
+        { "/api/operations/rating-sources", "get", ["200", "400", "401"] },
+        { "/api/operations/rating-reconciliation", "get", ["200", "401"] },
     };
 
     [Theory]

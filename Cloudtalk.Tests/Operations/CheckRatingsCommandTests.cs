@@ -7,7 +7,7 @@ namespace Cloudtalk.Tests.Operations;
 [Collection(CloudtalkCollection.Name)]
 public sealed class CheckRatingsCommandTests(CloudtalkAppFixture fixture)
 {
-    private readonly HttpClient _client = fixture.App.CreateApiClient();
+    private readonly HttpClient _client = fixture.App.CreateOperationsClient();
 
     [Fact]
     public async Task The_command_fails_exactly_when_the_reconciliation_reports_mismatches()

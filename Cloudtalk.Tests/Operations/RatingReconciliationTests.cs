@@ -11,7 +11,7 @@ namespace Cloudtalk.Tests.Operations;
 [Collection(CloudtalkCollection.Name)]
 public sealed class RatingReconciliationTests(CloudtalkAppFixture fixture)
 {
-    private readonly HttpClient _client = fixture.App.CreateApiClient();
+    private readonly HttpClient _client = fixture.App.CreateOperationsClient();
 
     [Fact]
     public async Task Every_product_is_checked_and_one_without_reviews_is_never_a_mismatch()

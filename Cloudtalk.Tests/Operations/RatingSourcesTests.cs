@@ -8,7 +8,7 @@ public sealed class RatingSourcesTests(CloudtalkAppFixture fixture)
 {
     private const string Path = "/api/operations/rating-sources";
 
-    private readonly HttpClient _api = fixture.App.CreateApiClient();
+    private readonly HttpClient _api = fixture.App.CreateOperationsClient();
 
     [Fact]
     public async Task A_range_lists_its_products_with_every_review_rating_and_version()

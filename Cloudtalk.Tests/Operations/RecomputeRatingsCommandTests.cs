@@ -19,7 +19,7 @@ public sealed class RecomputeRatingsCommandTests(CloudtalkAppFixture fixture, IT
 {
     private static readonly TimeSpan ConvergenceLimit = TimeSpan.FromSeconds(60);
 
-    private readonly HttpClient _api = fixture.App.CreateApiClient();
+    private readonly HttpClient _api = fixture.App.CreateOperationsClient();
 
     [Fact]
     public async Task Lost_and_corrupted_events_are_repaired_and_the_served_ratings_made_exact()
@@ -105,7 +105,7 @@ public sealed class RecomputeRatingsCommandTests(CloudtalkAppFixture fixture, IT
         var load = new ReviewWriteLoad(_api, products, writers: 3);
         using var stop = new CancellationTokenSource();
         var writing = load.RunAsync(stop.Token);
-        using var rating = fixture.App.CreateClient("rating");
+        using var rating = fixture.App.CreateOperationsClient("rating");
         rating.Timeout = TimeSpan.FromMinutes(5);
         // At least two whole rebuilds and at least 5 s, the writes running all along: a count, not a race against a
         // clock (a rebuild of the shared system takes as long as its product count and the machine make it).

@@ -7,7 +7,7 @@ using Npgsql;
 namespace Cloudtalk.Tests.Security;
 
 /// <summary>
-/// The generated passwords of PostgreSQL, Redis and RabbitMQ never show in the services' logs (startup, normal
+/// The generated passwords of PostgreSQL, Redis and RabbitMQ, and the operations key, never show in the services' logs (startup, normal
 /// traffic, errors, a Redis outage) nor in any answer (health, problems, the OpenAPI document, the reference page).
 /// </summary>
 [Collection(CloudtalkCollection.Name)]
@@ -104,10 +104,11 @@ public sealed class SecretsTests(CloudtalkAppFixture fixture)
         var cache = StackExchange.Redis.ConfigurationOptions.Parse(await fixture.App.GetConnectionStringAsync("cache")).Password;
         var messaging = Uri.UnescapeDataString(new Uri(await fixture.App.GetConnectionStringAsync("messaging")).UserInfo.Split(':', 2)[1]);
         (string Name, string? Secret)[] secrets =
-            [("apidb", apiDatabase), ("ratingdb", ratingDatabase), ("cache", cache), ("messaging", messaging)];
+            [("apidb", apiDatabase), ("ratingdb", ratingDatabase), ("cache", cache), ("messaging", messaging),
+             ("operations key", fixture.App.OperationsKey)];
         foreach (var (name, secret) in secrets)
         {
-            Assert.True(secret is { Length: >= 16 }, $"The {name} connection string has no generated password.");
+            Assert.True(secret is { Length: >= 16 }, $"The {name} secret was not generated.");
         }
 
         return [.. secrets.Select(s => (s.Name, s.Secret!))];

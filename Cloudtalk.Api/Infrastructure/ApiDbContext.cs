@@ -1,3 +1,4 @@
+using Cloudtalk.Api.Idempotency;
 using Cloudtalk.Api.Products;
 using Cloudtalk.Api.Reviews;
 using Cloudtalk.Common.Outbox;
@@ -6,7 +7,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Cloudtalk.Api.Infrastructure;
 
-/// <summary>The Api's own database: products, reviews and the outbox of the events they publish.</summary>
+/// <summary>The Api's own database: products, reviews, the outbox of the events they publish and the stored answers of idempotent creates.</summary>
 public sealed class ApiDbContext : DbContext
 {
     public ApiDbContext(DbContextOptions<ApiDbContext> options)
@@ -18,6 +19,9 @@ public sealed class ApiDbContext : DbContext
     public DbSet<Product> Products => Set<Product>();
 
     public DbSet<Review> Reviews => Set<Review>();
+
+    /// <summary>The answers of creates sent with an <c>Idempotency-Key</c> (<see cref="IdempotencyStore"/>).</summary>
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
 
     /// <summary>
     /// Options the app and the design-time factory must share (not OnConfiguring: Aspire pools the context,

@@ -1,3 +1,4 @@
+using Cloudtalk.Api.Idempotency;
 using Cloudtalk.Api.Products;
 using Cloudtalk.Api.Ratings;
 using Cloudtalk.Api.Reviews;
@@ -50,6 +51,7 @@ public static class ApplicationServicesExtensions
         builder.Services.AddOutbox<ApiDbContext>();
         builder.Services.AddEventConsumer<RatingUpdatedHandler>(MessagingTopology.ApiRatingUpdatedQueue)
             .Accept<RatingUpdated>();
+        builder.Services.AddHostedService<IdempotencyKeyPurger>();
 
         builder.Services.AddScoped<ProductRepository>();
         builder.Services.AddScoped<ReviewRepository>();

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Globalization;
+using Cloudtalk.Api.Idempotency;
 using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Paging;
 using Cloudtalk.Common.Caching;
@@ -35,7 +37,34 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
         return list!;
     }
 
-    public async Task<ProductResponse> CreateAsync(ProductInput input, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates a product. With an <c>Idempotency-Key</c> whose answer is stored, nothing is created and the prior answer
+    /// comes back instead (the same request again, or another one under that key); otherwise the answer is stored in
+    /// the create's transaction.
+    /// </summary>
+    public async Task<(ProductResponse? Created, PriorAnswer? Prior)> CreateAsync(
+        ProductInput input, IdempotentRequest? idempotency, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (idempotency is not null &&
+                await PriorAnswer.FindAsync(db, idempotency, time.UtcNow(), cancellationToken) is { } prior)
+            {
+                return (null, prior);
+            }
+
+            try
+            {
+                return (await InsertAsync(input, idempotency, cancellationToken), null);
+            }
+            catch (IdempotencyKeyTakenException)
+            {
+                // A concurrent request with the same key committed first: answer from what it stored.
+            }
+        }
+    }
+
+    private async Task<ProductResponse> InsertAsync(ProductInput input, IdempotentRequest? idempotency, CancellationToken cancellationToken)
     {
         var now = time.UtcNow();
         Product? product = null;
@@ -57,6 +86,16 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
             var saved = await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, ct);
             // Not yet on the entity (that waits for AcceptAllChanges), but in its entry.
             insertedId = db.Entry(product).Property(p => p.Id).CurrentValue;
+            if (idempotency is not null)
+            {
+                var answer = ProductResponse.From(product) with { Id = insertedId };
+                if (!await db.TryStoreAsync(idempotency, ProductsApi.Location(insertedId),
+                        JsonSerializer.Serialize(answer, JsonSerializerOptions.Web), now, ct))
+                {
+                    throw new IdempotencyKeyTakenException();
+                }
+            }
+
             return saved;
         },
         // A lost commit answer: the insert had returned the new id before the COMMIT, so the row with that id tells

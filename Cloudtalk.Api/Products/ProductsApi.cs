@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Cloudtalk.Api.Idempotency;
 using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Paging;
 using Cloudtalk.Api.Reviews;
@@ -17,10 +18,12 @@ public static class ProductsApi
             .WithName("CreateProduct")
             .WithSummary("Create a product")
             .WithDescription("Creates a product. `averageRating` and `reviewCount` start at 0 and are owned by the server " +
-                "(sent by a client, they are ignored, as are unknown fields). Every invalid field is reported at once.")
+                "(sent by a client, they are ignored, as are unknown fields). Every invalid field is reported at once. " +
+                "With an `Idempotency-Key` header, a repeated request gets the first answer instead of a second product.")
             .Accepts<ProductRequest>("application/json")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         api.MapGet("", ListProducts)
             .WithName("ListProducts")
@@ -59,7 +62,10 @@ public static class ProductsApi
     }
 
     public static async Task<Results<Created<ProductResponse>, ValidationProblem, ProblemHttpResult>> CreateProduct(
-        HttpRequest request, ProductRepository products, CancellationToken cancellationToken)
+        HttpRequest request, ProductRepository products,
+        // Bound for the OpenAPI document; IdempotentRequest.Read checks the raw header, where a repeated one shows.
+        [FromHeader(Name = IdempotentRequest.HeaderName), Description(IdempotentRequest.HeaderDescription)] string? idempotencyKey,
+        CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
         if (problem is not null)
@@ -70,14 +76,19 @@ public static class ProductsApi
         using (document)
         {
             var errors = new ValidationErrors();
-            var input = ProductRules.Parse(new JsonFields(document!.RootElement, errors), errors, creating: true);
-            if (input is null)
+            var idempotency = IdempotentRequest.Read(request, document!.RootElement, errors);
+            var input = ProductRules.Parse(new JsonFields(document.RootElement, errors), errors, creating: true);
+            if (input is null || !errors.IsEmpty)
             {
                 return TypedResults.ValidationProblem(errors.ToDictionary());
             }
 
-            var created = await products.CreateAsync(input, cancellationToken);
-            return TypedResults.Created(Location(created.Id), created);
+            return await products.CreateAsync(input, idempotency, cancellationToken) switch
+            {
+                ({ } created, _) => TypedResults.Created(Location(created.Id), created),
+                (_, { Replay: { } replay }) => IdempotentAnswers.Replay<ProductResponse>(request.HttpContext.Response, replay),
+                _ => IdempotentAnswers.KeyReused(),
+            };
         }
     }
 

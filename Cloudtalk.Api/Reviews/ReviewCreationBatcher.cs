@@ -1,10 +1,14 @@
 using System.Diagnostics;
+using Cloudtalk.Api.Idempotency;
 using Cloudtalk.Common.Persistence;
 
 namespace Cloudtalk.Api.Reviews;
 
-/// <summary>A review to insert, and the request that asked for it (whose trace its event continues).</summary>
-public sealed record NewReview(Review Review, Activity? RaisedIn);
+/// <summary>
+/// A review to insert, the request that asked for it (whose trace its event continues) and, for a create sent with an
+/// <c>Idempotency-Key</c>, the key its answer is stored under.
+/// </summary>
+public sealed record NewReview(Review Review, Activity? RaisedIn, IdempotentRequest? Idempotency = null);
 
 /// <summary>
 /// The review creates of concurrent requests, combined into one transaction at a time (group commit, see

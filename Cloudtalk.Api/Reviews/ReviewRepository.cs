@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using Cloudtalk.Api.Idempotency;
 using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Paging;
 using Cloudtalk.Api.Products;
@@ -40,12 +42,40 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
 
     /// <summary>
     /// Creates a review. Concurrent creates share one transaction (<see cref="ReviewCreationBatcher"/>); the answer
-    /// comes after that transaction committed, as it would alone.
+    /// comes after that transaction committed, as it would alone. A create with an <c>Idempotency-Key</c> runs in a
+    /// transaction of its own that also stores its answer under the key; if the key holds a prior answer, nothing is
+    /// written and that answer comes back (<see cref="ReviewWriteStatus.AnsweredBefore"/>).
     /// </summary>
-    public Task<ReviewWriteResult> CreateAsync(ReviewInput input, CancellationToken cancellationToken)
+    public async Task<ReviewWriteResult> CreateAsync(ReviewInput input, IdempotentRequest? idempotency, CancellationToken cancellationToken)
+    {
+        if (idempotency is null)
+        {
+            return await creations.WriteAsync(new NewReview(NewReviewOf(input), Activity.Current), cancellationToken);
+        }
+
+        while (true)
+        {
+            if (await PriorAnswer.FindAsync(db, idempotency, time.UtcNow(), cancellationToken) is { } prior)
+            {
+                return new ReviewWriteResult(ReviewWriteStatus.AnsweredBefore, Prior: prior);
+            }
+
+            try
+            {
+                var alone = new NewReview(NewReviewOf(input), Activity.Current, idempotency);
+                return (await InsertBatchAsync([alone], cancellationToken))[0];
+            }
+            catch (IdempotencyKeyTakenException)
+            {
+                // A concurrent request with the same key committed first: answer from what it stored.
+            }
+        }
+    }
+
+    private Review NewReviewOf(ReviewInput input)
     {
         var now = time.UtcNow();
-        var review = new Review
+        return new Review
         {
             ProductId = input.ProductId.Value,
             FirstName = input.FirstName.Value,
@@ -56,7 +86,6 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             CreatedAt = now,
             UpdatedAt = now,
         };
-        return creations.WriteAsync(new NewReview(review, Activity.Current), cancellationToken);
     }
 
     /// <summary>
@@ -141,6 +170,18 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             var versions = reviews.Select(review => review.Version).ToArray();
             var createdAt = reviews.Select(review => review.CreatedAt).ToArray();
             var updatedAt = reviews.Select(review => review.UpdatedAt).ToArray();
+            // A keyed create is alone in its transaction: its answer is stored before its row, so a concurrent request
+            // with the same key waits here for this commit, then answers from what this one stored.
+            foreach (var write in writes.Where(write => write.Idempotency is not null))
+            {
+                var answer = ReviewResponse.From(write.Review);
+                if (!await db.TryStoreAsync(write.Idempotency!, ReviewsApi.Location(answer.Id),
+                        JsonSerializer.Serialize(answer, JsonSerializerOptions.Web), time.GetUtcNow(), ct))
+                {
+                    throw new IdempotencyKeyTakenException();
+                }
+            }
+
             await db.Database.ExecuteSqlAsync($"""
                 INSERT INTO reviews (id, product_id, first_name, last_name, review_text, rating, review_version, created_at, updated_at)
                 SELECT * FROM unnest({ids}, {productIds}, {firstNames}, {lastNames}, {texts}, {ratings}, {versions}, {createdAt}, {updatedAt})

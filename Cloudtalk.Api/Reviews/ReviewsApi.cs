@@ -1,5 +1,8 @@
+using System.ComponentModel;
+using Cloudtalk.Api.Idempotency;
 using Cloudtalk.Api.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Cloudtalk.Api.Reviews;
 
@@ -13,10 +16,12 @@ public static class ReviewsApi
             .WithName("CreateReview")
             .WithSummary("Create a review")
             .WithDescription("Creates a review of an existing product (an unknown `productId` is a 400 with " +
-                "`errors.productId`). Every invalid field is reported at once.")
+                "`errors.productId`). Every invalid field is reported at once. With an `Idempotency-Key` header, a " +
+                "repeated request gets the first answer instead of a second review.")
             .Accepts<ReviewRequest>("application/json")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         api.MapGet("{id:long}", GetReview)
             .WithName("GetReview")
@@ -43,7 +48,10 @@ public static class ReviewsApi
     }
 
     public static async Task<Results<Created<ReviewResponse>, ValidationProblem, ProblemHttpResult>> CreateReview(
-        HttpRequest request, ReviewRepository reviews, CancellationToken cancellationToken)
+        HttpRequest request, ReviewRepository reviews,
+        // Bound for the OpenAPI document; IdempotentRequest.Read checks the raw header, where a repeated one shows.
+        [FromHeader(Name = IdempotentRequest.HeaderName), Description(IdempotentRequest.HeaderDescription)] string? idempotencyKey,
+        CancellationToken cancellationToken)
     {
         var (document, problem) = await JsonBody.ReadObjectAsync(request, cancellationToken);
         if (problem is not null)
@@ -54,21 +62,25 @@ public static class ReviewsApi
         using (document)
         {
             var errors = new ValidationErrors();
-            var input = ReviewRules.Parse(new JsonFields(document!.RootElement, errors), errors, creating: true);
-            if (input is null)
+            var idempotency = IdempotentRequest.Read(request, document!.RootElement, errors);
+            var input = ReviewRules.Parse(new JsonFields(document.RootElement, errors), errors, creating: true);
+            if (input is null || !errors.IsEmpty)
             {
                 return TypedResults.ValidationProblem(errors.ToDictionary());
             }
 
-            var result = await reviews.CreateAsync(input, cancellationToken);
-            if (result.Review is not { } created)
+            var result = await reviews.CreateAsync(input, idempotency, cancellationToken);
+            return result switch
             {
-                return UnknownProduct(input.ProductId.Value);
-            }
-
-            return TypedResults.Created($"/api/reviews/{created.Id}", created);
+                { Review: { } created } => TypedResults.Created(Location(created.Id), created),
+                { Prior.Replay: { } replay } => IdempotentAnswers.Replay<ReviewResponse>(request.HttpContext.Response, replay),
+                { Status: ReviewWriteStatus.AnsweredBefore } => IdempotentAnswers.KeyReused(),
+                _ => UnknownProduct(input.ProductId.Value),
+            };
         }
     }
+
+    internal static string Location(long id) => $"/api/reviews/{id}";
 
     public static async Task<Results<Ok<ReviewResponse>, ProblemHttpResult>> GetReview(
         long id, ReviewRepository reviews, CancellationToken cancellationToken) =>

@@ -11,13 +11,13 @@ public sealed class OpenApiDocumentTests(CloudtalkAppFixture fixture)
 
     public static TheoryData<string, string, string[]> Operations => new()
     {
-        { "/api/products", "post", ["201", "400", "413"] },
+        { "/api/products", "post", ["201", "400", "413", "422"] },
         { "/api/products", "get", ["200", "400"] },
         { "/api/products/{id}", "get", ["200", "404"] },
         { "/api/products/{id}", "put", ["200", "400", "404", "413"] },
         { "/api/products/{id}", "delete", ["204", "404"] },
         { "/api/products/{id}/reviews", "get", ["200", "400", "404"] },
-        { "/api/reviews", "post", ["201", "400", "413"] },
+        { "/api/reviews", "post", ["201", "400", "413", "422"] },
         { "/api/reviews/{id}", "get", ["200", "404"] },
         { "/api/reviews/{id}", "put", ["200", "400", "404", "413"] },
         { "/api/reviews/{id}", "delete", ["204", "404"] },
@@ -45,6 +45,20 @@ public sealed class OpenApiDocumentTests(CloudtalkAppFixture fixture)
         {
             Assert.True(operation.GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out _));
         }
+    }
+
+    [Theory]
+    [InlineData("/api/products")]
+    [InlineData("/api/reviews")]
+    public async Task A_create_documents_its_optional_idempotency_key_header(string path)
+    {
+        var document = await ReadDocumentAsync();
+
+        var parameter = Assert.Single(document.GetProperty("paths").GetProperty(path).GetProperty("post").GetProperty("parameters")
+            .EnumerateArray(), p => p.GetProperty("name").GetString() == "Idempotency-Key");
+        Assert.Equal("header", parameter.GetProperty("in").GetString());
+        Assert.False(parameter.TryGetProperty("required", out var required) && required.GetBoolean());
+        Assert.Contains("422", parameter.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

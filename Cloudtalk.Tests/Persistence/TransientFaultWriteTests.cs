@@ -47,7 +47,7 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
         var lostAnswer = new LoseTheFirstCommitAnswer();
         await using var write = await StartWriteAsync(lostAnswer);
 
-        var result = await write.Reviews.CreateAsync(Input(productId, rating: 3), CancellationToken.None);
+        var result = await write.Reviews.CreateAsync(Input(productId, rating: 3), idempotency: null, CancellationToken.None);
 
         Assert.Equal(1, lostAnswer.Thrown);
         Assert.Equal(ReviewWriteStatus.Done, result.Status);
@@ -97,7 +97,7 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
         while (failedDraw.Thrown == 0 && ratings.Count <= blockSize)
         {
             var rating = ratings.Count % 5 + 1;
-            var result = await write.Reviews.CreateAsync(Input(productId, rating), CancellationToken.None);
+            var result = await write.Reviews.CreateAsync(Input(productId, rating), idempotency: null, CancellationToken.None);
             Assert.Equal(ReviewWriteStatus.Done, result.Status);
             Assert.Equal(1L, await EventsAboutReviewAsync("review-created", result.Review!.Id));
             ratings.Add(rating);
@@ -167,8 +167,8 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
         var lostAnswer = new LoseTheFirstCommitAnswer();
         await using var write = await StartWriteAsync(lostAnswer);
 
-        var created = await write.Products.CreateAsync(
-            new ProductInput(Optional.Of(name), default, Optional.Of(12.5m)), CancellationToken.None);
+        var created = (await write.Products.CreateAsync(
+            new ProductInput(Optional.Of(name), default, Optional.Of(12.5m)), idempotency: null, CancellationToken.None)).Created!;
 
         Assert.Equal(1, lostAnswer.Thrown);
         // One row, the one answered: the retry looked for the row by the id the insert had returned.

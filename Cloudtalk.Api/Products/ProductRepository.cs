@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Globalization;
+using System.Text.Json;
 using Cloudtalk.Api.Idempotency;
 using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Paging;
@@ -48,7 +48,7 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
         while (true)
         {
             if (idempotency is not null &&
-                await PriorAnswer.FindAsync(db, idempotency, time.UtcNow(), cancellationToken) is { } prior)
+                await PriorAnswer.FindAsync(db, idempotency, time.GetUtcNow(), cancellationToken) is { } prior)
             {
                 return (null, prior);
             }

@@ -55,7 +55,7 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
 
         while (true)
         {
-            if (await PriorAnswer.FindAsync(db, idempotency, time.UtcNow(), cancellationToken) is { } prior)
+            if (await PriorAnswer.FindAsync(db, idempotency, time.GetUtcNow(), cancellationToken) is { } prior)
             {
                 return new ReviewWriteResult(ReviewWriteStatus.AnsweredBefore, Prior: prior);
             }

@@ -13,7 +13,7 @@ public static class IdempotentAnswers
     {
         response.Headers[ReplayedHeader] = "true";
         return TypedResults.Created(record.Location,
-            JsonSerializer.Deserialize<T>(record.Response, JsonSerializerOptions.Web));
+            JsonSerializer.Deserialize<T>(record.Response, IdempotencyStore.AnswerJson));
     }
 
     /// <summary>422: the key answered another request (a different body or path) within the last 24 hours.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Cloudtalk.Api.Idempotency;
 using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Paging;
@@ -43,26 +42,12 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
     /// the create's transaction.
     /// </summary>
     public async Task<(ProductResponse? Created, PriorAnswer? Prior)> CreateAsync(
-        ProductInput input, IdempotentRequest? idempotency, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            if (idempotency is not null &&
-                await PriorAnswer.FindAsync(db, idempotency, time.GetUtcNow(), cancellationToken) is { } prior)
-            {
-                return (null, prior);
-            }
-
-            try
-            {
-                return (await InsertAsync(input, idempotency, cancellationToken), null);
-            }
-            catch (IdempotencyKeyTakenException)
-            {
-                // A concurrent request with the same key committed first: answer from what it stored.
-            }
-        }
-    }
+        ProductInput input, IdempotentRequest? idempotency, CancellationToken cancellationToken) =>
+        idempotency is null
+            ? (await InsertAsync(input, null, cancellationToken), null)
+            : await db.CreateOnceAsync<(ProductResponse?, PriorAnswer?)>(idempotency, time,
+                async () => (await InsertAsync(input, idempotency, cancellationToken), null),
+                prior => (null, prior), cancellationToken);
 
     private async Task<ProductResponse> InsertAsync(ProductInput input, IdempotentRequest? idempotency, CancellationToken cancellationToken)
     {
@@ -88,12 +73,8 @@ public sealed class ProductRepository(ApiDbContext db, CacheAside cache, TimePro
             insertedId = db.Entry(product).Property(p => p.Id).CurrentValue;
             if (idempotency is not null)
             {
-                var answer = ProductResponse.From(product) with { Id = insertedId };
-                if (!await db.TryStoreAsync(idempotency, ProductsApi.Location(insertedId),
-                        JsonSerializer.Serialize(answer, JsonSerializerOptions.Web), now, ct))
-                {
-                    throw new IdempotencyKeyTakenException();
-                }
+                await db.StoreAnswerAsync(idempotency, ProductsApi.Location(insertedId),
+                    ProductResponse.From(product) with { Id = insertedId }, now, ct);
             }
 
             return saved;

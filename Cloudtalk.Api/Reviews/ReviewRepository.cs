@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Cloudtalk.Api.Idempotency;
 using Cloudtalk.Api.Infrastructure;
 using Cloudtalk.Api.Paging;
@@ -53,23 +52,10 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             return await creations.WriteAsync(new NewReview(NewReviewOf(input), Activity.Current), cancellationToken);
         }
 
-        while (true)
-        {
-            if (await PriorAnswer.FindAsync(db, idempotency, time.GetUtcNow(), cancellationToken) is { } prior)
-            {
-                return new ReviewWriteResult(ReviewWriteStatus.AnsweredBefore, Prior: prior);
-            }
-
-            try
-            {
-                var alone = new NewReview(NewReviewOf(input), Activity.Current, idempotency);
-                return (await InsertBatchAsync([alone], cancellationToken))[0];
-            }
-            catch (IdempotencyKeyTakenException)
-            {
-                // A concurrent request with the same key committed first: answer from what it stored.
-            }
-        }
+        return await db.CreateOnceAsync(idempotency, time,
+            // Alone, not in a shared batch: its transaction also stores the answer under the key.
+            async () => (await InsertBatchAsync([new NewReview(NewReviewOf(input), Activity.Current, idempotency)], cancellationToken))[0],
+            prior => new ReviewWriteResult(ReviewWriteStatus.AnsweredBefore, Prior: prior), cancellationToken);
     }
 
     private Review NewReviewOf(ReviewInput input)
@@ -174,12 +160,8 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
             // with the same key waits here for this commit, then answers from what this one stored.
             foreach (var write in writes.Where(write => write.Idempotency is not null))
             {
-                var answer = ReviewResponse.From(write.Review);
-                if (!await db.TryStoreAsync(write.Idempotency!, ReviewsApi.Location(answer.Id),
-                        JsonSerializer.Serialize(answer, JsonSerializerOptions.Web), time.GetUtcNow(), ct))
-                {
-                    throw new IdempotencyKeyTakenException();
-                }
+                await db.StoreAnswerAsync(write.Idempotency!, ReviewsApi.Location(write.Review.Id),
+                    ReviewResponse.From(write.Review), time.GetUtcNow(), ct);
             }
 
             await db.Database.ExecuteSqlAsync($"""

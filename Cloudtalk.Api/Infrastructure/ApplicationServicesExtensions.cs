@@ -56,6 +56,7 @@ public static class ApplicationServicesExtensions
         builder.Services.AddScoped<ProductRepository>();
         builder.Services.AddScoped<ReviewRepository>();
         builder.Services.AddSingleton<ReviewCreationBatcher>();
+        builder.Services.AddSingleton<ReviewIdBlocks>();
 
         // Numbers are JSON numbers: no "5" for 5 (this also keeps strings out of the OpenAPI number schemas).
         builder.Services.ConfigureHttpJsonOptions(options =>

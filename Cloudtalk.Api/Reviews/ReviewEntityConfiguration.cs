@@ -13,10 +13,10 @@ public sealed class ReviewEntityConfiguration : IEntityTypeConfiguration<Review>
     {
         builder.ToTable("reviews", table => table.HasCheckConstraint("ck_reviews_rating", "rating BETWEEN 1 AND 5"));
         builder.HasKey(review => review.Id);
-        // Ids come from a sequence in blocks of 10 (hi/lo): the Api draws the ids of a whole batch of creates in one
-        // round trip before the insert, so each review-created event carries its review's id
-        // (ReviewRepository.DrawIdsAsync). The column default draws from the same sequence, for rows written by hand
-        // (psql, scripts); such a row takes a whole block, so it never collides with the ids the Api has reserved.
+        // Ids come from a sequence in blocks of 10 (hi/lo): the Api reserves blocks and gives ids out of them before
+        // the insert, so each review-created event carries its review's id (ReviewIdBlocks). The column default draws
+        // from the same sequence, for rows written by hand (psql, scripts); such a row takes a whole block, so it never
+        // collides with the ids the Api has reserved.
         builder.Property(review => review.Id).UseHiLo(IdSequence).HasDefaultValueSql($"nextval('{IdSequence}')");
         builder.Property(review => review.FirstName).HasMaxLength(ReviewRules.NameMaxLength);
         builder.Property(review => review.LastName).HasMaxLength(ReviewRules.NameMaxLength);

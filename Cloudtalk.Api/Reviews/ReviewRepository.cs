@@ -7,6 +7,7 @@ using Cloudtalk.Common.Caching;
 using Cloudtalk.Common.Events;
 using Cloudtalk.Common.Outbox;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 
 namespace Cloudtalk.Api.Reviews;
@@ -16,7 +17,8 @@ namespace Cloudtalk.Api.Reviews;
 /// the outbox, so the change and its event commit together (a 2xx means both are durable); the relay publishes
 /// the event after the commit. The cache is invalidated after the commit.
 /// </summary>
-public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProvider time, ReviewCreationBatcher creations)
+public sealed class ReviewRepository(
+    ApiDbContext db, CacheAside cache, TimeProvider time, ReviewCreationBatcher creations, ReviewIdBlocks ids)
 {
     public async Task<ReviewResponse?> GetAsync(long id, CancellationToken cancellationToken) =>
         await db.Reviews.AsNoTracking().Where(r => r.Id == id).Select(r => ReviewResponse.From(r))
@@ -123,79 +125,84 @@ public sealed class ReviewRepository(ApiDbContext db, CacheAside cache, TimeProv
     }
 
     /// <summary>
-    /// Inserts the reviews and their review-created outbox rows in one transaction, one statement per table. Written
-    /// in SQL rather than through <c>SaveChanges</c>: EF Core inserts row by row, and with batches of dozens of reviews
-    /// its per-row, per-column bookkeeping was the Api's largest cost (half of what it allocated).
+    /// Inserts the reviews and their review-created outbox rows, all or none. Written in SQL rather than through
+    /// <c>SaveChanges</c>: EF Core inserts row by row, and with batches of dozens of reviews its per-row, per-column
+    /// bookkeeping was the Api's largest cost (half of what it allocated). Without an <c>Idempotency-Key</c> both
+    /// inserts are one statement that commits on its own: one round trip for the whole batch, ids included
+    /// (<see cref="ReviewIdBlocks"/>).
     /// </summary>
     private async Task InsertAsync(List<NewReview> writes, CancellationToken cancellationToken)
     {
         List<OutboxMessage> events = [];
+        var keyed = writes.Where(write => write.Idempotency is not null).ToList();
         // Everything that talks to PostgreSQL runs under the retrying strategy, the id draw included: after a server
         // restart the first use of a pooled connection fails, and that must be retried, not answered 500.
-        await db.Database.CreateExecutionStrategy().ExecuteInTransactionAsync(async ct =>
+        var strategy = db.Database.CreateExecutionStrategy();
+        // A lost commit answer: the rows commit together, so the first event's row tells whether the commit happened,
+        // and a retry neither inserts the reviews twice nor fails on its own earlier inserts.
+        Func<CancellationToken, Task<bool>> committed = ct => db.IsOutboxEventCommittedAsync(events.FirstOrDefault()?.Id, ct);
+        if (keyed.Count == 0)
         {
-            if (events.Count == 0)
-            {
-                // Ids first, so that each event can carry its review's id; an id once drawn is kept.
-                await DrawIdsAsync(writes.Select(write => write.Review).Where(review => review.Id == 0).ToList(), ct);
-                events = writes.ConvertAll(write => OutboxMessage.Create(
-                    new ReviewCreated(write.Review.Id, write.Review.ProductId, write.Review.Rating, write.Review.Version),
-                    raisedIn: write.RaisedIn));
-            }
+            await strategy.ExecuteAsync(writes,
+                async (_, _, ct) =>
+                {
+                    await PrepareAsync(ct);
+                    await db.ExecuteWithOutboxEventsAsync([InsertReviews(writes)], events, ct);
+                    return true;
+                },
+                async (_, _, ct) => new ExecutionResult<bool>(await committed(ct), true),
+                cancellationToken);
+            return;
+        }
 
-            // No read of the products first: each row's foreign-key check takes the KEY SHARE lock on its product (a
-            // concurrent delete waits for this commit, then takes the reviews with it), and a missing product is a
-            // foreign-key violation. Both inserts are in one transaction, so all rows commit or none does.
-            var reviews = writes.ConvertAll(write => write.Review);
-            var ids = reviews.Select(review => review.Id).ToArray();
-            var productIds = reviews.Select(review => review.ProductId).ToArray();
-            var firstNames = reviews.Select(review => review.FirstName).ToArray();
-            var lastNames = reviews.Select(review => review.LastName).ToArray();
-            var texts = reviews.Select(review => review.ReviewText).ToArray();
-            var ratings = reviews.Select(review => review.Rating).ToArray();
-            var versions = reviews.Select(review => review.Version).ToArray();
-            var createdAt = reviews.Select(review => review.CreatedAt).ToArray();
-            var updatedAt = reviews.Select(review => review.UpdatedAt).ToArray();
+        await strategy.ExecuteInTransactionAsync(async ct =>
+        {
+            await PrepareAsync(ct);
             // A keyed create is alone in its transaction: its answer is stored before its row, so a concurrent request
             // with the same key waits here for this commit, then answers from what this one stored.
-            foreach (var write in writes.Where(write => write.Idempotency is not null))
+            foreach (var write in keyed)
             {
                 await db.StoreAnswerAsync(write.Idempotency!, ReviewsApi.Location(write.Review.Id),
                     ReviewResponse.From(write.Review), time.GetUtcNow(), ct);
             }
 
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO reviews (id, product_id, first_name, last_name, review_text, rating, review_version, created_at, updated_at)
-                SELECT * FROM unnest({ids}, {productIds}, {firstNames}, {lastNames}, {texts}, {ratings}, {versions}, {createdAt}, {updatedAt})
-                """, ct);
-            await db.InsertOutboxEventsAsync(events, ct);
-        },
-        // A lost commit answer: the rows committed together, so the first event's row tells whether the commit
-        // happened, and a retry neither inserts the reviews twice nor fails on its own earlier inserts.
-        ct => db.IsOutboxEventCommittedAsync(events.FirstOrDefault()?.Id, ct),
-        cancellationToken);
+            await db.ExecuteWithOutboxEventsAsync([InsertReviews(writes)], events, ct);
+        }, committed, cancellationToken);
+
+        async Task PrepareAsync(CancellationToken ct)
+        {
+            if (events.Count == 0)
+            {
+                // Ids first, so that each event can carry its review's id; an id once given is kept.
+                await ids.AssignAsync(db, writes.ConvertAll(write => write.Review), ct);
+                events = writes.ConvertAll(write => OutboxMessage.Create(
+                    new ReviewCreated(write.Review.Id, write.Review.ProductId, write.Review.Rating, write.Review.Version),
+                    raisedIn: write.RaisedIn));
+            }
+        }
     }
 
     /// <summary>
-    /// Gives each review an id from the sequence. Each value drawn reserves a block of ids (the sequence steps by the
-    /// block size, as for EF Core's hi/lo), so one round trip serves the whole batch.
+    /// One insert for all the reviews. No read of the products first: each row's foreign-key check takes the KEY SHARE
+    /// lock on its product (a concurrent delete waits for this commit, then takes the reviews with it), and a missing
+    /// product is a foreign-key violation.
     /// </summary>
-    private async Task DrawIdsAsync(List<Review> reviews, CancellationToken cancellationToken)
+    private static FormattableString InsertReviews(List<NewReview> writes)
     {
-        if (reviews.Count == 0)
-        {
-            return;
-        }
-
-        var blockSize = db.Model.FindSequence(ReviewEntityConfiguration.IdSequence)!.IncrementBy;
-        var blocks = (reviews.Count + blockSize - 1) / blockSize;
-        var starts = await db.Database
-            .SqlQueryRaw<long>($"SELECT nextval('{ReviewEntityConfiguration.IdSequence}') AS \"Value\" FROM generate_series(1, {{0}})", blocks)
-            .ToListAsync(cancellationToken);
-        for (var i = 0; i < reviews.Count; i++)
-        {
-            reviews[i].Id = starts[i / blockSize] + i % blockSize;
-        }
+        var reviews = writes.ConvertAll(write => write.Review);
+        var ids = reviews.Select(review => review.Id).ToArray();
+        var productIds = reviews.Select(review => review.ProductId).ToArray();
+        var firstNames = reviews.Select(review => review.FirstName).ToArray();
+        var lastNames = reviews.Select(review => review.LastName).ToArray();
+        var texts = reviews.Select(review => review.ReviewText).ToArray();
+        var ratings = reviews.Select(review => review.Rating).ToArray();
+        var versions = reviews.Select(review => review.Version).ToArray();
+        var createdAt = reviews.Select(review => review.CreatedAt).ToArray();
+        var updatedAt = reviews.Select(review => review.UpdatedAt).ToArray();
+        return $"""
+            INSERT INTO reviews (id, product_id, first_name, last_name, review_text, rating, review_version, created_at, updated_at)
+            SELECT * FROM unnest({ids}, {productIds}, {firstNames}, {lastNames}, {texts}, {ratings}, {versions}, {createdAt}, {updatedAt})
+            """;
     }
 
     /// <summary>Applies the fields that were sent; a different <c>productId</c> is refused.</summary>

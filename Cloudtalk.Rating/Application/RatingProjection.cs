@@ -4,6 +4,8 @@ using Cloudtalk.Common.Outbox;
 using Cloudtalk.Rating.Domain;
 using Cloudtalk.Rating.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace Cloudtalk.Rating.Application;
 
@@ -24,8 +26,8 @@ namespace Cloudtalk.Rating.Application;
 /// in the trace of the last event that changed it.</item>
 /// <item>A deleted product keeps a marker; later review events for it change nothing.</item>
 /// </list>
-/// A batch costs the same round trips as a single event (eight, the commit included), which is what makes a busy
-/// queue cheap.
+/// A batch costs the same round trips as a single event (three: its reads, its writes, the commit), which is what makes a
+/// busy queue cheap.
 /// </summary>
 public sealed partial class RatingProjection(RatingDbContext db, TimeProvider timeProvider, ILogger<RatingProjection> logger)
     : IIntegrationEventBatchHandler
@@ -41,10 +43,10 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(token);
-            var fresh = await RecordEventIdsAsync(batch, token);
-            if (fresh.Count > 0)
+            var state = await ReadAsync(batch, token);
+            if (state.Fresh.Count > 0)
             {
-                var changes = await ApplyAsync(fresh, token);
+                var changes = Apply(state);
                 await SaveAsync(changes, token);
                 var deletedProducts = changes.DeletedProducts;
                 if (deletedProducts.Count > 0)
@@ -73,38 +75,111 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
         }
     }
 
-    /// <summary>Records the batch's event ids; returns the events not applied before, first copies only, in delivery order.</summary>
-    private async Task<List<IncomingEvent>> RecordEventIdsAsync(IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Everything the batch reads, in one round trip (one command batch, each statement on a snapshot of its own, in
+    /// this order): records the event ids, in id order so that two batches holding the same redelivered ids wait for
+    /// each other instead of deadlocking; creates the missing aggregate rows and locks all of the batch's, in product
+    /// order; reads the records of its reviews, current because every change to a product's reviews happens under its
+    /// aggregate's lock, which this transaction now holds.
+    /// </summary>
+    private async Task<BatchState> ReadAsync(IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
     {
         var distinct = batch.DistinctBy(incoming => incoming.Metadata.EventId).ToList();
-        var ids = distinct.Select(incoming => incoming.Metadata.EventId).ToArray();
-        var names = distinct.Select(incoming => incoming.Metadata.EventName).ToArray();
-        var now = timeProvider.GetUtcNow();
-        // In id order, so that two batches holding the same redelivered ids wait for each other instead of deadlocking.
-        var inserted = (await db.Database.SqlQuery<Guid>($"""
-                INSERT INTO processed_events (event_id, event_name, processed_at)
-                SELECT id, name, {now} FROM unnest({ids}, {names}) AS batch(id, name) ORDER BY id
-                ON CONFLICT (event_id) DO NOTHING
-                RETURNING event_id AS "Value"
-                """).ToListAsync(cancellationToken)).ToHashSet();
+        var productIds = distinct.Select(incoming => ProductOf(incoming.Event)).Distinct().Order().ToArray();
+        var reviewIds = distinct.Select(incoming => ReviewChangeOf(incoming.Event)).OfType<ReviewChange>()
+            .Select(change => change.ReviewId).Distinct().ToArray();
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var reads = new NpgsqlBatch(connection, (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction())
+        {
+            BatchCommands =
+            {
+                Command("""
+                    INSERT INTO processed_events (event_id, event_name, processed_at)
+                    SELECT id, name, $3 FROM unnest($1, $2) AS batch(id, name) ORDER BY id
+                    ON CONFLICT (event_id) DO NOTHING
+                    RETURNING event_id
+                    """,
+                    distinct.Select(incoming => incoming.Metadata.EventId).ToArray(),
+                    distinct.Select(incoming => incoming.Metadata.EventName).ToArray(),
+                    timeProvider.GetUtcNow()),
+                Command("""
+                    INSERT INTO product_rating_aggregates (product_id, review_count, rating_sum, version, is_deleted)
+                    SELECT id, 0, 0, 0, FALSE FROM unnest($1) AS batch(id) ORDER BY id
+                    ON CONFLICT (product_id) DO NOTHING
+                    """, productIds),
+                Command("""
+                    SELECT product_id, review_count, rating_sum, version, is_deleted FROM product_rating_aggregates
+                    WHERE product_id = ANY($1) ORDER BY product_id FOR UPDATE
+                    """, productIds),
+                Command("""
+                    SELECT review_id, product_id, rating, review_version, is_deleted FROM review_ratings
+                    WHERE review_id = ANY($1)
+                    """, reviewIds),
+            },
+        };
+        await using var reader = await reads.ExecuteReaderAsync(cancellationToken);
+        var inserted = new HashSet<Guid>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            inserted.Add(reader.GetGuid(0));
+        }
+
+        // The aggregates' insert returns no rows: the next result is their lock.
+        await reader.NextResultAsync(cancellationToken);
+        var aggregates = new Dictionary<long, ProductRatingAggregate>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            aggregates.Add(reader.GetInt64(0), new ProductRatingAggregate
+            {
+                ProductId = reader.GetInt64(0),
+                ReviewCount = reader.GetInt32(1),
+                RatingSum = reader.GetInt64(2),
+                Version = reader.GetInt64(3),
+                IsDeleted = reader.GetBoolean(4),
+            });
+        }
+
+        await reader.NextResultAsync(cancellationToken);
+        var reviews = new Dictionary<long, ReviewRating>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            reviews.Add(reader.GetInt64(0), new ReviewRating
+            {
+                ReviewId = reader.GetInt64(0),
+                ProductId = reader.GetInt64(1),
+                Rating = reader.GetInt32(2),
+                ReviewVersion = reader.GetInt64(3),
+                IsDeleted = reader.GetBoolean(4),
+            });
+        }
+
         foreach (var incoming in batch.Where(incoming => !inserted.Contains(incoming.Metadata.EventId)))
         {
             LogIgnored(logger, incoming.Metadata.EventName, incoming.Metadata.EventId, "it was processed before");
         }
 
-        return distinct.Where(incoming => inserted.Contains(incoming.Metadata.EventId)).ToList();
+        return new BatchState(distinct.Where(incoming => inserted.Contains(incoming.Metadata.EventId)).ToList(), aggregates, reviews);
     }
 
-    /// <summary>Applies the events to the locked aggregates and the reviews' records, in memory; returns what to write.</summary>
-    private async Task<BatchChanges> ApplyAsync(List<IncomingEvent> events, CancellationToken cancellationToken)
+    private static NpgsqlBatchCommand Command(string sql, params object[] parameters)
     {
-        var aggregates = await LockAggregatesAsync(events.Select(incoming => ProductOf(incoming.Event)), cancellationToken);
-        var reviewIds = events.Select(incoming => ReviewChangeOf(incoming.Event)).OfType<ReviewChange>()
-            .Select(change => change.ReviewId).Distinct().ToArray();
-        // Current: every change to a product's reviews happens under its aggregate's lock, which this batch holds.
-        var reviews = await db.ReviewRatings.AsNoTracking().Where(review => reviewIds.Contains(review.ReviewId))
-            .ToDictionaryAsync(review => review.ReviewId, cancellationToken);
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
 
+        return command;
+    }
+
+    /// <summary>What the batch read: its events not applied before (first copies, in delivery order), its locked aggregates, its reviews' records.</summary>
+    private sealed record BatchState(
+        List<IncomingEvent> Fresh, Dictionary<long, ProductRatingAggregate> Aggregates, Dictionary<long, ReviewRating> Reviews);
+
+    /// <summary>Applies the fresh events to the locked aggregates and the reviews' records, in memory; returns what to write.</summary>
+    private BatchChanges Apply(BatchState state)
+    {
+        var (events, aggregates, reviews) = state;
         var changes = new BatchChanges();
         var lastChange = new Dictionary<long, IncomingEvent>();
         foreach (var incoming in events)
@@ -140,12 +215,13 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
     }
 
     /// <summary>
-    /// Writes a batch's changes with one statement per table. Set-based SQL rather than <c>SaveChanges</c>: EF Core
+    /// Writes a batch's changes, all tables in one statement. Set-based SQL rather than <c>SaveChanges</c>: EF Core
     /// writes row by row, with a parameter and a change-tracking entry per column, and that bookkeeping was most of
     /// what Rating allocated under load.
     /// </summary>
-    private async Task SaveAsync(BatchChanges changes, CancellationToken cancellationToken)
+    private Task SaveAsync(BatchChanges changes, CancellationToken cancellationToken)
     {
+        List<FormattableString> statements = [];
         if (changes.Reviews.Count > 0)
         {
             var reviews = changes.Reviews.Values;
@@ -154,12 +230,12 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
             var ratings = reviews.Select(review => review.Rating).ToArray();
             var versions = reviews.Select(review => review.ReviewVersion).ToArray();
             var deleted = reviews.Select(review => review.IsDeleted).ToArray();
-            await db.Database.ExecuteSqlAsync($"""
+            statements.Add($"""
                 INSERT INTO review_ratings (review_id, product_id, rating, review_version, is_deleted)
                 SELECT * FROM unnest({reviewIds}, {productIds}, {ratings}, {versions}, {deleted})
                 ON CONFLICT (review_id) DO UPDATE
                 SET rating = excluded.rating, review_version = excluded.review_version, is_deleted = excluded.is_deleted
-                """, cancellationToken);
+                """);
         }
 
         if (changes.Aggregates.Count > 0)
@@ -170,17 +246,18 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
             var sums = aggregates.Select(aggregate => aggregate.RatingSum).ToArray();
             var versions = aggregates.Select(aggregate => aggregate.Version).ToArray();
             var deleted = aggregates.Select(aggregate => aggregate.IsDeleted).ToArray();
-            await db.Database.ExecuteSqlAsync($"""
+            statements.Add($"""
                 UPDATE product_rating_aggregates AS aggregate
                 SET review_count = changed.review_count, rating_sum = changed.rating_sum, version = changed.version,
                     is_deleted = changed.is_deleted
                 FROM unnest({productIds}, {counts}, {sums}, {versions}, {deleted})
                     AS changed(product_id, review_count, rating_sum, version, is_deleted)
                 WHERE aggregate.product_id = changed.product_id
-                """, cancellationToken);
+                """);
         }
 
-        await db.InsertOutboxEventsAsync(changes.RatingEvents, cancellationToken);
+        // One statement for all three tables: one round trip.
+        return db.ExecuteWithOutboxEventsAsync(statements, changes.RatingEvents, cancellationToken);
     }
 
     /// <summary>What a batch changed: the records to write and the events to enqueue.</summary>
@@ -226,22 +303,6 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
         review.Apply(rating, deleted, version);
         changes.Reviews[reviewId] = review;
         return aggregate.Replace(before, review.Contribution);
-    }
-
-    /// <summary>The products' aggregate rows, created empty if missing, locked in product order until the transaction ends.</summary>
-    private async Task<Dictionary<long, ProductRatingAggregate>> LockAggregatesAsync(IEnumerable<long> productIds, CancellationToken cancellationToken)
-    {
-        var ids = productIds.Distinct().Order().ToArray();
-        await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO product_rating_aggregates (product_id, review_count, rating_sum, version, is_deleted)
-            SELECT id, 0, 0, 0, FALSE FROM unnest({ids}) AS batch(id) ORDER BY id
-            ON CONFLICT (product_id) DO NOTHING
-            """, cancellationToken);
-        var aggregates = await db.ProductRatingAggregates
-            .FromSqlInterpolated($"SELECT * FROM product_rating_aggregates WHERE product_id = ANY({ids}) ORDER BY product_id FOR UPDATE")
-            .AsNoTracking()
-            .ToListAsync(cancellationToken);
-        return aggregates.ToDictionary(aggregate => aggregate.ProductId);
     }
 
     /// <summary>A review event's content: the review's state after it, a deletion as <c>Deleted</c>.</summary>

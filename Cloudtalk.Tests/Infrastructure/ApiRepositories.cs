@@ -33,6 +33,7 @@ public sealed class ApiRepositories : IAsyncDisposable
             .AddScoped<ProductRepository>()
             .AddScoped<ReviewRepository>()
             .AddSingleton<ReviewCreationBatcher>()
+            .AddSingleton<ReviewIdBlocks>()
             .BuildServiceProvider(validateScopes: true);
         _scope = _services.CreateAsyncScope();
     }

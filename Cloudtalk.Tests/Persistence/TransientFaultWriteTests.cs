@@ -44,7 +44,7 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
     public async Task A_review_create_is_done_once_and_answered_as_done()
     {
         var productId = (await _api.CreateProductAsync("create, commit answer lost")).Id();
-        var lostAnswer = new LoseTheFirstCommitAnswer();
+        var lostAnswer = new LoseTheFirstReviewInsertAnswer();
         await using var write = await StartWriteAsync(lostAnswer);
 
         var result = await write.Reviews.CreateAsync(Input(productId, rating: 3), idempotency: null, CancellationToken.None);
@@ -64,7 +64,7 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
     {
         var first = (await _api.CreateProductAsync("batch, commit answer lost")).Id();
         var second = (await _api.CreateProductAsync("batch, commit answer lost")).Id();
-        var lostAnswer = new LoseTheFirstCommitAnswer();
+        var lostAnswer = new LoseTheFirstReviewInsertAnswer();
         await using var write = await StartWriteAsync(lostAnswer);
         var batch = new[] { (first, 1), (second, 4), (first, 5) }
             .Select(r => ApiRepositories.NewReview(r.Item1, r.Item2)).ToList();
@@ -238,6 +238,27 @@ public sealed class TransientFaultWriteTests(CloudtalkAppFixture fixture) : IAsy
             }
 
             return Task.CompletedTask;
+        }
+    }
+
+    /// <summary>
+    /// After the first insert of reviews without an <c>Idempotency-Key</c> (one statement that commits on its own, so
+    /// its answer is the commit's), throws what Npgsql throws when the connection drops.
+    /// </summary>
+    private sealed class LoseTheFirstReviewInsertAnswer : DbCommandInterceptor
+    {
+        public int Thrown { get; private set; }
+
+        public override ValueTask<int> NonQueryExecutedAsync(
+            DbCommand command, CommandExecutedEventData eventData, int result, CancellationToken cancellationToken = default)
+        {
+            if (Thrown == 0 && command.Transaction is null && command.CommandText.Contains("INSERT INTO reviews", StringComparison.Ordinal))
+            {
+                Thrown++;
+                throw LostConnection();
+            }
+
+            return ValueTask.FromResult(result);
         }
     }
 

@@ -8,14 +8,20 @@ using Microsoft.Extensions.Options;
 namespace Cloudtalk.Common.Outbox;
 
 /// <summary>
-/// Puts the committed outbox rows of <typeparamref name="TContext"/> on the wire. Woken at once by a commit in this
-/// process (<see cref="OutboxSignal{TContext}"/>), and every <see cref="OutboxOptions.PollInterval"/> for rows left by
-/// a crash or another replica. Each round claims up to <see cref="OutboxOptions.BatchSize"/> unsent rows with
-/// <c>SELECT ... FOR UPDATE SKIP LOCKED</c> (so replicas never publish the same row at once), publishes them all at
-/// once, awaits every broker confirmation, and marks sent only the confirmed ones, in the same transaction. When the
-/// broker or the database fails, the unconfirmed rows stay unsent and the relay retries with a doubling backoff: nothing is dropped and nothing is marked sent without a confirmation. A crash
-/// between the confirmation and the commit publishes a row twice: delivery is at least once, consumers are
-/// idempotent by event id.
+/// Puts the committed outbox rows of <typeparamref name="TContext"/> on the wire, two ways:
+/// <list type="bullet">
+/// <item><b>Hand-over.</b> A commit in this process hands its rows to the relay (<see cref="OutboxSignal{TContext}"/>),
+/// which publishes them from memory, awaits every broker confirmation and marks the confirmed ones sent with one
+/// statement: one round trip to the database per round, where reading the rows back cost three.</item>
+/// <item><b>Poll.</b> Every <see cref="OutboxOptions.PollInterval"/> it claims unsent rows older than
+/// <see cref="OutboxOptions.HandOverGrace"/> with <c>SELECT ... FOR UPDATE SKIP LOCKED</c> (so replicas never publish
+/// the same row at once), publishes them and marks the confirmed ones sent in the same transaction: rows left by a
+/// crash, by a failed publish, or by a commit whose answer was lost.</item>
+/// </list>
+/// When the broker or the database fails, the unconfirmed rows stay unsent (the poll takes them up) and the relay
+/// retries with a doubling backoff: nothing is dropped and nothing is marked sent without a confirmation. A crash
+/// between the confirmation and the mark, or a hand-over slower than the grace, publishes a row twice: delivery is at
+/// least once, consumers are idempotent by event id.
 /// </summary>
 /// <typeparam name="TContext">The context whose model contains the outbox.</typeparam>
 public sealed partial class OutboxRelay<TContext>(
@@ -32,18 +38,35 @@ public sealed partial class OutboxRelay<TContext>(
     {
         var settings = options.Value;
         var failures = 0;
+        var nextPoll = timeProvider.GetUtcNow();
         var nextPurge = timeProvider.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 // Drain: a full batch means there may be more.
-                int claimed;
+                List<OutboxMessage> handed;
                 do
                 {
-                    claimed = await RelayBatchAsync(settings.BatchSize, stoppingToken);
+                    handed = signal.TakeCommitted(settings.BatchSize);
+                    if (handed.Count > 0)
+                    {
+                        await RelayHandedAsync(handed, stoppingToken);
+                    }
                 }
-                while (claimed == settings.BatchSize && !stoppingToken.IsCancellationRequested);
+                while (handed.Count == settings.BatchSize && !stoppingToken.IsCancellationRequested);
+
+                if (timeProvider.GetUtcNow() >= nextPoll)
+                {
+                    int claimed;
+                    do
+                    {
+                        claimed = await RelayBatchAsync(settings.BatchSize, settings.HandOverGrace, stoppingToken);
+                    }
+                    while (claimed == settings.BatchSize && !stoppingToken.IsCancellationRequested);
+
+                    nextPoll = timeProvider.GetUtcNow() + settings.PollInterval;
+                }
 
                 if (timeProvider.GetUtcNow() >= nextPurge)
                 {
@@ -52,7 +75,7 @@ public sealed partial class OutboxRelay<TContext>(
                 }
 
                 failures = 0;
-                await signal.WaitAsync(settings.PollInterval, stoppingToken);
+                await signal.WaitAsync(nextPoll - timeProvider.GetUtcNow(), stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -78,9 +101,31 @@ public sealed partial class OutboxRelay<TContext>(
         }
     }
 
-    /// <summary>One round: claim, publish in order, mark the confirmed ones sent, commit.</summary>
+    /// <summary>One hand-over round: publish the rows, mark the confirmed ones sent (one statement, its own transaction).</summary>
+    private async Task RelayHandedAsync(List<OutboxMessage> handed, CancellationToken cancellationToken)
+    {
+        var (confirmed, failure) = await PublishAsync(handed, cancellationToken);
+        if (confirmed.Count > 0)
+        {
+            await using var scope = scopeFactory.CreateAsyncScope();
+            var context = scope.ServiceProvider.GetRequiredService<TContext>();
+            var sentAt = timeProvider.GetUtcNow();
+            // A mark that fails leaves the rows unsent: the poll publishes them again (at least once).
+            await context.Database.CreateExecutionStrategy().ExecuteAsync(token => context.Set<OutboxMessage>()
+                .Where(message => confirmed.Contains(message.Id) && message.SentAt == null)
+                .ExecuteUpdateAsync(setters => setters.SetProperty(message => message.SentAt, sentAt), token), cancellationToken);
+            Relayed(confirmed.Count);
+        }
+
+        if (failure is not null)
+        {
+            throw new OutboxPublishException($"Publishing an outbox row of {typeof(TContext).Name} failed; it stays unsent.", failure);
+        }
+    }
+
+    /// <summary>One poll round: claim rows older than the grace, publish them, mark the confirmed ones sent, commit.</summary>
     /// <returns>How many rows were claimed.</returns>
-    private async Task<int> RelayBatchAsync(int batchSize, CancellationToken cancellationToken)
+    private async Task<int> RelayBatchAsync(int batchSize, TimeSpan grace, CancellationToken cancellationToken)
     {
         await using var scope = scopeFactory.CreateAsyncScope();
         var context = scope.ServiceProvider.GetRequiredService<TContext>();
@@ -90,32 +135,15 @@ public sealed partial class OutboxRelay<TContext>(
         {
             context.ChangeTracker.Clear();
             await using var transaction = await context.Database.BeginTransactionAsync(token);
+            var before = timeProvider.GetUtcNow() - grace;
             var batch = await context.Set<OutboxMessage>()
                 .FromSqlRaw(
-                    $"SELECT * FROM {OutboxMessageConfiguration.TableName} WHERE sent_at IS NULL " +
-                    "ORDER BY sequence LIMIT {0} FOR UPDATE SKIP LOCKED", batchSize)
+                    $"SELECT * FROM {OutboxMessageConfiguration.TableName} WHERE sent_at IS NULL AND created_at < {{1}} " +
+                    "ORDER BY sequence LIMIT {0} FOR UPDATE SKIP LOCKED", batchSize, before)
                 .AsNoTracking()
                 .ToListAsync(token);
 
-            // All of the batch on the wire at once, then every confirmation awaited: one round trip per batch, not per
-            // row. Consumers do not rely on the order of events (versions and event ids make them order-safe).
-            var publishes = batch.Select(message => (message.Id, Publish: publisher.PublishAsync(message.ToOutgoingMessage(), token))).ToList();
-            var confirmed = new List<Guid>(batch.Count);
-            Exception? publishFailure = null;
-            foreach (var (id, publish) in publishes)
-            {
-                try
-                {
-                    await publish;
-                    confirmed.Add(id);
-                }
-                catch (Exception exception) when (exception is not OperationCanceledException || !token.IsCancellationRequested)
-                {
-                    // The row stays unsent and the next round publishes it again; the confirmed ones are marked below.
-                    publishFailure ??= exception;
-                }
-            }
-
+            var (confirmed, publishFailure) = await PublishAsync(batch, token);
             if (confirmed.Count > 0)
             {
                 var sentAt = timeProvider.GetUtcNow();
@@ -125,12 +153,7 @@ public sealed partial class OutboxRelay<TContext>(
             }
 
             await transaction.CommitAsync(token);
-            if (confirmed.Count > 0)
-            {
-                OutboxTelemetry.Relayed.Add(confirmed.Count, new KeyValuePair<string, object?>("cloudtalk.context", typeof(TContext).Name));
-                LogRelayed(logger, confirmed.Count, typeof(TContext).Name);
-            }
-
+            Relayed(confirmed.Count);
             return (batch.Count, publishFailure);
         }, cancellationToken);
 
@@ -140,6 +163,42 @@ public sealed partial class OutboxRelay<TContext>(
         }
 
         return claimed;
+    }
+
+    /// <summary>
+    /// Puts all the rows on the wire at once, then awaits every confirmation: one round trip per batch, not per row.
+    /// Consumers do not rely on the order of events (versions and event ids make them order-safe).
+    /// </summary>
+    /// <returns>The ids the broker confirmed, and the first failure if any row was not confirmed.</returns>
+    private async Task<(List<Guid> Confirmed, Exception? Failure)> PublishAsync(List<OutboxMessage> batch, CancellationToken cancellationToken)
+    {
+        var publishes = batch.Select(message => (message.Id, Publish: publisher.PublishAsync(message.ToOutgoingMessage(), cancellationToken))).ToList();
+        var confirmed = new List<Guid>(batch.Count);
+        Exception? failure = null;
+        foreach (var (id, publish) in publishes)
+        {
+            try
+            {
+                await publish;
+                confirmed.Add(id);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // The row stays unsent and a later poll publishes it again; the confirmed ones are marked.
+                failure ??= exception;
+            }
+        }
+
+        return (confirmed, failure);
+    }
+
+    private void Relayed(int count)
+    {
+        if (count > 0)
+        {
+            OutboxTelemetry.Relayed.Add(count, new KeyValuePair<string, object?>("cloudtalk.context", typeof(TContext).Name));
+            LogRelayed(logger, count, typeof(TContext).Name);
+        }
     }
 
     private async Task PurgeAsync(TimeSpan retention, CancellationToken cancellationToken)

@@ -110,9 +110,10 @@ public sealed partial class OutboxRelay<TContext>(
             await using var scope = scopeFactory.CreateAsyncScope();
             var context = scope.ServiceProvider.GetRequiredService<TContext>();
             var sentAt = timeProvider.GetUtcNow();
-            // A mark that fails leaves the rows unsent: the poll publishes them again (at least once).
+            // A mark that fails leaves the rows unsent: the poll publishes them again (at least once). By primary key
+            // only: a "sent_at IS NULL" here makes PostgreSQL walk the unsent-rows index, dead entries and all.
             await context.Database.CreateExecutionStrategy().ExecuteAsync(token => context.Set<OutboxMessage>()
-                .Where(message => confirmed.Contains(message.Id) && message.SentAt == null)
+                .Where(message => confirmed.Contains(message.Id))
                 .ExecuteUpdateAsync(setters => setters.SetProperty(message => message.SentAt, sentAt), token), cancellationToken);
             Relayed(confirmed.Count);
         }

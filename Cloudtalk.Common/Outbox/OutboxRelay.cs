@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Cloudtalk.Common.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,8 +12,9 @@ namespace Cloudtalk.Common.Outbox;
 /// Puts the committed outbox rows of <typeparamref name="TContext"/> on the wire, two ways:
 /// <list type="bullet">
 /// <item><b>Hand-over.</b> A commit in this process hands its rows to the relay (<see cref="OutboxSignal{TContext}"/>),
-/// which publishes them from memory, awaits every broker confirmation and marks the confirmed ones sent with one
-/// statement: one round trip to the database per round, where reading the rows back cost three.</item>
+/// which publishes them from memory and awaits every broker confirmation; a marker of its own marks the confirmed ones
+/// sent, all that were confirmed since its last statement in one. No read of the rows back and no transaction held
+/// across the broker's round trip, where a round claimed, marked and committed before.</item>
 /// <item><b>Poll.</b> Every <see cref="OutboxOptions.PollInterval"/> it claims unsent rows older than
 /// <see cref="OutboxOptions.HandOverGrace"/> with <c>SELECT ... FOR UPDATE SKIP LOCKED</c> (so replicas never publish
 /// the same row at once), publishes them and marks the confirmed ones sent in the same transaction: rows left by a
@@ -33,8 +35,31 @@ public sealed partial class OutboxRelay<TContext>(
     ILogger<OutboxRelay<TContext>> logger) : BackgroundService
     where TContext : DbContext
 {
+    /// <summary>How long marks go on after the service was told to stop.</summary>
+    private static readonly TimeSpan MarkDrainTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>The ids of handed-over rows the broker confirmed, waiting to be marked sent.</summary>
+    private readonly Channel<List<Guid>> _confirmed = Channel.CreateUnbounded<List<Guid>>(new UnboundedChannelOptions { SingleReader = true });
+
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Marks go on while the loop stops, for at most MarkDrainTimeout after the stop: what they miss, the poll sends again.
+        using var marking = new CancellationTokenSource();
+        using var stopping = stoppingToken.Register(() => marking.CancelAfter(MarkDrainTimeout));
+        var marker = MarkSentAsync(marking.Token);
+        try
+        {
+            await RelayAsync(stoppingToken);
+        }
+        finally
+        {
+            _confirmed.Writer.TryComplete();
+            await marker;
+        }
+    }
+
+    private async Task RelayAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
         var failures = 0;
@@ -101,26 +126,61 @@ public sealed partial class OutboxRelay<TContext>(
         }
     }
 
-    /// <summary>One hand-over round: publish the rows, mark the confirmed ones sent (one statement, its own transaction).</summary>
+    /// <summary>One hand-over round: publish the rows; the marker marks the confirmed ones sent.</summary>
     private async Task RelayHandedAsync(List<OutboxMessage> handed, CancellationToken cancellationToken)
     {
         var (confirmed, failure) = await PublishAsync(handed, cancellationToken);
         if (confirmed.Count > 0)
         {
-            await using var scope = scopeFactory.CreateAsyncScope();
-            var context = scope.ServiceProvider.GetRequiredService<TContext>();
-            var sentAt = timeProvider.GetUtcNow();
-            // A mark that fails leaves the rows unsent: the poll publishes them again (at least once). By primary key
-            // only: a "sent_at IS NULL" here makes PostgreSQL walk the unsent-rows index, dead entries and all.
-            await context.Database.CreateExecutionStrategy().ExecuteAsync(token => context.Set<OutboxMessage>()
-                .Where(message => confirmed.Contains(message.Id))
-                .ExecuteUpdateAsync(setters => setters.SetProperty(message => message.SentAt, sentAt), token), cancellationToken);
+            _confirmed.Writer.TryWrite(confirmed);
             Relayed(confirmed.Count);
         }
 
         if (failure is not null)
         {
             throw new OutboxPublishException($"Publishing an outbox row of {typeof(TContext).Name} failed; it stays unsent.", failure);
+        }
+    }
+
+    /// <summary>
+    /// Marks the handed-over rows the broker confirmed as sent, everything confirmed since its last statement in one
+    /// (its own transaction): the publishing does not wait for it, and under load one statement and one commit cover
+    /// many rounds. A mark that fails leaves its rows unsent, and the poll publishes them again (at least once).
+    /// </summary>
+    private async Task MarkSentAsync(CancellationToken cancellationToken)
+    {
+        var reader = _confirmed.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(cancellationToken))
+            {
+                var ids = new List<Guid>();
+                while (reader.TryRead(out var confirmed))
+                {
+                    ids.AddRange(confirmed);
+                }
+
+                try
+                {
+                    await using var scope = scopeFactory.CreateAsyncScope();
+                    var context = scope.ServiceProvider.GetRequiredService<TContext>();
+                    var sentAt = timeProvider.GetUtcNow();
+                    // By primary key only: a "sent_at IS NULL" here makes PostgreSQL walk the unsent-rows index, dead
+                    // entries and all.
+                    await context.Database.CreateExecutionStrategy().ExecuteAsync(token => context.Set<OutboxMessage>()
+                        .Where(message => ids.Contains(message.Id))
+                        .ExecuteUpdateAsync(setters => setters.SetProperty(message => message.SentAt, sentAt), token), cancellationToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    OutboxTelemetry.FailedRounds.Add(1, new KeyValuePair<string, object?>("cloudtalk.context", typeof(TContext).Name));
+                    LogMarkFailed(logger, exception, ids.Count, typeof(TContext).Name);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped: the rows not marked are sent again by the next poll, here or in another replica.
         }
     }
 
@@ -211,6 +271,9 @@ public sealed partial class OutboxRelay<TContext>(
             .Where(message => message.SentAt != null && message.SentAt < before)
             .ExecuteDeleteAsync(cancellationToken);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Marking {Count} relayed outbox messages of {Context} as sent failed; the poll sends them again.")]
+    private static partial void LogMarkFailed(ILogger logger, Exception exception, int count, string context);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Relayed {Count} outbox messages of {Context}.")]
     private static partial void LogRelayed(ILogger logger, int count, string context);

@@ -87,7 +87,7 @@ public static partial class OutboxDbContextExtensions
         foreach (var observer in context.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.Interceptors
                      ?.OfType<IOutboxRowsWrittenObserver>() ?? [])
         {
-            observer.OutboxRowsWritten(context, messages);
+            observer.OutboxRowsWritten(context);
         }
     }
 

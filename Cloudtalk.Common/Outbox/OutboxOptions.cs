@@ -7,18 +7,12 @@ public sealed class OutboxOptions
     public const string SectionName = "Outbox";
 
     /// <summary>
-    /// How often the relay looks for unsent rows in the table: rows left by a crash, by a failed publish or by a commit
-    /// whose answer was lost. A commit in this process hands its rows over at once. Default 1 s.
+    /// How often the relay looks for unsent rows without being woken: rows left by a crash or by another replica.
+    /// A commit in this process wakes it at once. Default 1 s.
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// How old an unsent row must be before a poll claims it. A younger row is normally being published from memory by
-    /// the process that committed it (whichever replica that is), and the poll would only send it twice. Default 5 s.
-    /// </summary>
-    public TimeSpan HandOverGrace { get; set; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>How many rows one relay round publishes at most. Default 100.</summary>
+    /// <summary>How many rows one relay claims per transaction. Default 100.</summary>
     public int BatchSize { get; set; } = 100;
 
     /// <summary>The first wait after a failed round (broker or database down); doubles up to <see cref="MaxRetryDelay"/>. Default 250 ms.</summary>

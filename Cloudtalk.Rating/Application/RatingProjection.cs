@@ -80,7 +80,8 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
     /// this order): records the event ids, in id order so that two batches holding the same redelivered ids wait for
     /// each other instead of deadlocking; creates the missing aggregate rows and locks all of the batch's, in product
     /// order; reads the records of its reviews, current because every change to a product's reviews happens under its
-    /// aggregate's lock, which this transaction now holds.
+    /// aggregate's lock, which this transaction now holds. In Npgsql directly, with the rows read by hand: EF Core sends
+    /// one statement per round trip and cannot read the results of a command batch.
     /// </summary>
     private async Task<BatchState> ReadAsync(IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
     {
@@ -126,32 +127,23 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
 
         // The aggregates' insert returns no rows: the next result is their lock.
         await reader.NextResultAsync(cancellationToken);
-        var aggregates = new Dictionary<long, ProductRatingAggregate>();
-        while (await reader.ReadAsync(cancellationToken))
+        var aggregates = await ReadByFirstColumnAsync(reader, row => new ProductRatingAggregate
         {
-            aggregates.Add(reader.GetInt64(0), new ProductRatingAggregate
-            {
-                ProductId = reader.GetInt64(0),
-                ReviewCount = reader.GetInt32(1),
-                RatingSum = reader.GetInt64(2),
-                Version = reader.GetInt64(3),
-                IsDeleted = reader.GetBoolean(4),
-            });
-        }
-
+            ProductId = row.GetInt64(0),
+            ReviewCount = row.GetInt32(1),
+            RatingSum = row.GetInt64(2),
+            Version = row.GetInt64(3),
+            IsDeleted = row.GetBoolean(4),
+        }, cancellationToken);
         await reader.NextResultAsync(cancellationToken);
-        var reviews = new Dictionary<long, ReviewRating>();
-        while (await reader.ReadAsync(cancellationToken))
+        var reviews = await ReadByFirstColumnAsync(reader, row => new ReviewRating
         {
-            reviews.Add(reader.GetInt64(0), new ReviewRating
-            {
-                ReviewId = reader.GetInt64(0),
-                ProductId = reader.GetInt64(1),
-                Rating = reader.GetInt32(2),
-                ReviewVersion = reader.GetInt64(3),
-                IsDeleted = reader.GetBoolean(4),
-            });
-        }
+            ReviewId = row.GetInt64(0),
+            ProductId = row.GetInt64(1),
+            Rating = row.GetInt32(2),
+            ReviewVersion = row.GetInt64(3),
+            IsDeleted = row.GetBoolean(4),
+        }, cancellationToken);
 
         foreach (var incoming in batch.Where(incoming => !inserted.Contains(incoming.Metadata.EventId)))
         {
@@ -161,6 +153,20 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
         return new BatchState(distinct.Where(incoming => inserted.Contains(incoming.Metadata.EventId)).ToList(), aggregates, reviews);
     }
 
+    /// <summary>The rows of the reader's current result, by their first column (a <c>bigint</c> id).</summary>
+    private static async Task<Dictionary<long, T>> ReadByFirstColumnAsync<T>(
+        NpgsqlDataReader reader, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        var rows = new Dictionary<long, T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(reader.GetInt64(0), read(reader));
+        }
+
+        return rows;
+    }
+
+    /// <summary>A statement of a command batch, its parameters given by position (<c>$1</c>, <c>$2</c>, ...).</summary>
     private static NpgsqlBatchCommand Command(string sql, params object[] parameters)
     {
         var command = new NpgsqlBatchCommand(sql);

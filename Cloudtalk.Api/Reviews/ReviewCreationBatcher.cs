@@ -18,7 +18,7 @@ public sealed record NewReview(Review Review, Activity? RaisedIn, IdempotentRequ
 public sealed class ReviewCreationBatcher(IServiceScopeFactory scopes)
     : WriteBatcher<NewReview, ReviewWriteResult>(scopes, "create reviews", MaxBatchSize, ConcurrentBatches)
 {
-    /// <summary>A batch's reviews and their outbox rows go to PostgreSQL as one command batch of twice this many statements.</summary>
+    /// <summary>The most reviews one batch carries; they and their outbox rows go to PostgreSQL in one statement.</summary>
     public const int MaxBatchSize = 64;
 
     /// <summary>Two: while one batch waits for its commit, the next one is being written.</summary>

@@ -1,4 +1,5 @@
 using Cloudtalk.Api.Infrastructure;
+using Cloudtalk.Common.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cloudtalk.Api.Idempotency;
@@ -7,33 +8,16 @@ namespace Cloudtalk.Api.Idempotency;
 /// Deletes stored answers older than <see cref="IdempotencyStore.Retention"/>, at start and hourly. An expired key is
 /// already treated as free when it comes again; this only keeps the table small.
 /// </summary>
-public sealed partial class IdempotencyKeyPurger(
+public sealed class IdempotencyKeyPurger(
     IServiceScopeFactory scopeFactory,
     TimeProvider timeProvider,
-    ILogger<IdempotencyKeyPurger> logger) : BackgroundService
+    ILogger<IdempotencyKeyPurger> logger) : HourlyPurge<ApiDbContext>(scopeFactory, timeProvider, logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    protected override string Rows => "expired idempotency keys";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task<int> PurgeAsync(ApiDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval, timeProvider);
-        do
-        {
-            try
-            {
-                await using var scope = scopeFactory.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<ApiDbContext>();
-                var before = timeProvider.GetUtcNow() - IdempotencyStore.Retention;
-                await db.IdempotencyRecords.Where(record => record.CreatedAt < before).ExecuteDeleteAsync(stoppingToken);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                LogPurgeFailed(logger, exception);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        var before = now - IdempotencyStore.Retention;
+        return db.IdempotencyRecords.Where(record => record.CreatedAt < before).ExecuteDeleteAsync(cancellationToken);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Purging expired idempotency keys failed; trying again in an hour.")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
 }

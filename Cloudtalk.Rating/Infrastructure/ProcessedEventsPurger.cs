@@ -1,3 +1,4 @@
+using Cloudtalk.Common.Persistence;
 using Microsoft.EntityFrameworkCore;
 
 namespace Cloudtalk.Rating.Infrastructure;
@@ -8,42 +9,19 @@ namespace Cloudtalk.Rating.Infrastructure;
 /// version is ignored anyway, and a repeated <c>product-deleted</c> finds the product already marked deleted.
 /// The table only has to outlive any plausible redelivery.
 /// </summary>
-public sealed partial class ProcessedEventsPurger(
+public sealed class ProcessedEventsPurger(
     IServiceScopeFactory scopeFactory,
     IConfiguration configuration,
     TimeProvider timeProvider,
-    ILogger<ProcessedEventsPurger> logger) : BackgroundService
+    ILogger<ProcessedEventsPurger> logger) : HourlyPurge<RatingDbContext>(scopeFactory, timeProvider, logger)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    private readonly TimeSpan _retention = configuration.GetValue("Rating:ProcessedEventRetention", TimeSpan.FromDays(7));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string Rows => "processed-event records past their retention";
+
+    protected override Task<int> PurgeAsync(RatingDbContext db, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var retention = configuration.GetValue("Rating:ProcessedEventRetention", TimeSpan.FromDays(7));
-        using var timer = new PeriodicTimer(Interval, timeProvider);
-        do
-        {
-            try
-            {
-                await using var scope = scopeFactory.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<RatingDbContext>();
-                var before = timeProvider.GetUtcNow() - retention;
-                var purged = await db.ProcessedEvents.Where(processed => processed.ProcessedAt < before).ExecuteDeleteAsync(stoppingToken);
-                if (purged > 0)
-                {
-                    LogPurged(logger, purged);
-                }
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                LogPurgeFailed(logger, exception);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        var before = now - _retention;
+        return db.ProcessedEvents.Where(processed => processed.ProcessedAt < before).ExecuteDeleteAsync(cancellationToken);
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} processed-event records past their retention.")]
-    private static partial void LogPurged(ILogger logger, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Purging processed-event records failed; trying again in an hour.")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
 }

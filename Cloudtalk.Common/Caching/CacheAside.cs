@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
@@ -44,11 +45,17 @@ namespace Cloudtalk.Common.Caching;
 /// only once every replica that could still serve the old value has acknowledged it or lost its lease: the layer is
 /// exact across replicas. It is used only when <see cref="CacheOptions.LocalTimeToLive"/> is above zero, after
 /// <see cref="StartAsync"/> subscribed, and while the subscription, its lease and Redis are healthy; its entries live
-/// at most <see cref="CacheOptions.LocalTimeToLive"/>.</para>
+/// at most <see cref="CacheOptions.LocalTimeToLive"/>. With the layer on, a write whose invalidation failed or was
+/// skipped by the open circuit tries again, past the circuit, for up to one lease before it returns (see
+/// <c>RetryPublishingAsync</c>).</para>
 /// </remarks>
 public sealed partial class CacheAside : IDisposable
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    // Between attempts to publish an invalidation that did not get out: a Redis that is back is found quickly, one
+    // that is down is asked at most a few times a lease when it fails fast.
+    private static readonly TimeSpan PublishRetryInterval = TimeSpan.FromMilliseconds(50);
 
     private readonly IConnectionMultiplexer _redis;
     private readonly CacheOptions _options;
@@ -239,6 +246,11 @@ public sealed partial class CacheAside : IDisposable
             return;
         }
 
+        if (_near.IsConfigured && await RetryPublishingAsync(scopes, seen, replacements))
+        {
+            return;
+        }
+
         Interlocked.Increment(ref _missedInvalidations);
         LogMissedInvalidation(_logger, string.Join(", ", scopes));
         RetireMissedInvalidationsInBackground();
@@ -338,6 +350,35 @@ public sealed partial class CacheAside : IDisposable
                 RetireMissedInvalidationsInBackground();
             }
         }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Tries again, past an open circuit, to publish an invalidation that did not get out, for up to one lease; true
+    /// once it is published and delivered.
+    /// </summary>
+    /// <remarks>
+    /// Other replicas whose pings still come back keep renewing their leases, so they go on serving the old value from
+    /// memory until they hear of the write: without this, one timed-out call (a busy machine is enough) or a circuit
+    /// another request opened would let the write answer while they do. If Redis stays out of reach for a whole lease
+    /// the attempt is given up: had Redis failed for every replica, every lease has run out by then (a lease ends one
+    /// lease after the last ping Redis echoed). A replica that still reaches Redis while this one cannot for that long
+    /// is the one case leases cannot cover; the epoch bump that follows, once Redis answers here, retires what it serves.
+    /// </remarks>
+    private async Task<bool> RetryPublishingAsync(
+        IReadOnlyCollection<CacheScope> scopes, CacheVersions seen, IReadOnlyCollection<CacheReplacement> replacements)
+    {
+        var giveUpAt = Stopwatch.GetTimestamp() + (long)(_options.LocalLease.TotalSeconds * Stopwatch.Frequency);
+        do
+        {
+            await Task.Delay(PublishRetryInterval);
+            if (await EnsureUsableAsync(pastOpenCircuit: true) && await PublishInvalidationAsync(scopes, seen, replacements))
+            {
+                return true;
+            }
+        }
+        while (Stopwatch.GetTimestamp() < giveUpAt);
+
+        return false;
     }
 
     /// <summary>
@@ -471,12 +512,12 @@ public sealed partial class CacheAside : IDisposable
     }
 
     /// <summary>
-    /// False while the circuit is open or Redis is disconnected. Otherwise first retires the cache (epoch bump)
-    /// if invalidations were missed, so nothing stale is ever read after an outage.
+    /// False while the circuit is open (unless <paramref name="pastOpenCircuit"/>) or Redis is disconnected. Otherwise
+    /// first retires the cache (epoch bump) if invalidations were missed, so nothing stale is ever read after an outage.
     /// </summary>
-    private async Task<bool> EnsureUsableAsync()
+    private async Task<bool> EnsureUsableAsync(bool pastOpenCircuit = false)
     {
-        if (_circuit.IsOpen)
+        if (_circuit.IsOpen && !pastOpenCircuit)
         {
             return false;
         }

@@ -64,7 +64,10 @@ internal sealed class InvalidationBroadcast : IDisposable
         _leaseTicks = (long)(lease.TotalSeconds * Stopwatch.Frequency);
     }
 
-    /// <summary>Subscribes (a pending attempt that timed out is awaited again, never doubled) and starts the pings.</summary>
+    /// <summary>
+    /// Subscribes and starts the pings. An attempt still pending when <paramref name="timeout"/> ran out is awaited
+    /// again by the next call, never doubled; one that failed is replaced by a new one.
+    /// </summary>
     public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         _subscribing ??= _redis.GetSubscriber().SubscribeAsync(_channel);
@@ -72,8 +75,10 @@ internal sealed class InvalidationBroadcast : IDisposable
         {
             _subscription = await _subscribing.WaitAsync(timeout, cancellationToken);
         }
-        catch (Exception exception) when (exception is not TimeoutException and not OperationCanceledException)
+        catch (Exception) when (_subscribing.IsFaulted || _subscribing.IsCanceled)
         {
+            // Asked of the attempt, not of the exception: StackExchange.Redis's own RedisTimeoutException is a
+            // TimeoutException too, and a failed attempt kept here would fail every later call the same way.
             _subscribing = null;
             throw;
         }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Cloudtalk.Common.Caching;
 using Cloudtalk.Tests.Infrastructure;
+using Cloudtalk.Tests.Messaging;
 using StackExchange.Redis;
 
 namespace Cloudtalk.Tests.Caching;
@@ -153,6 +154,60 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
 
         Assert.True(Stopwatch.GetElapsedTime(pingedAt) < lease,
             $"the writer returned {Stopwatch.GetElapsedTime(pingedAt)} after the ping: at the lease's end, not on the acknowledgement");
+    }
+
+    [Fact]
+    public async Task A_writer_whose_last_redis_call_failed_still_reaches_the_other_replicas_before_it_returns()
+    {
+        var prefix = TestCaches.NewPrefix();
+        await using var reader = await StartReplicaAsync(prefix);
+        await using var writer = await StartReplicaAsync(prefix);
+        await reader.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("old")), CancellationToken.None);
+
+        // One failed call opens the writer's circuit, as a timeout on a busy machine does: a version key of the wrong
+        // type makes the read script fail. Redis itself stays healthy, and the reader keeps its lease.
+        await using var redis = await fixture.App.ConnectRedisAsync();
+        var broken = new CacheScope("broken");
+        await redis.GetDatabase().HashSetAsync($"{prefix}:version:{broken.Name}", "not", "a counter");
+        await writer.Cache.WithCache(broken, "item", _ => Task.FromResult<Thing?>(new Thing("from the database")), CancellationToken.None);
+        Assert.False(writer.Cache.IsServingInProcess, "the failed call did not trip the writer");
+
+        await writer.Cache.InvalidateAsync(Scope);
+
+        Assert.True(reader.Cache.IsServingInProcess, "the reader lost its lease, so this proves nothing");
+        var read = await reader.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("new")), CancellationToken.None);
+        Assert.Equal("new", read!.Name);
+    }
+
+    [Fact]
+    public async Task A_replica_whose_subscription_attempt_timed_out_subscribes_once_redis_answers_again()
+    {
+        // Timeouts as short as the Api's, so that the attempt to subscribe fails while Redis is hung (a busy machine at
+        // startup does the same).
+        var options = ConfigurationOptions.Parse(await fixture.App.GetConnectionStringAsync("cache"));
+        options.AbortOnConnectFail = false;
+        options.AsyncTimeout = 500;
+        options.SyncTimeout = 500;
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(options);
+        using var replica = TestCaches.Create(connection, localTimeToLive: TimeSpan.FromHours(1));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+
+        var pid = await fixture.App.RedisServerPidAsync();
+        Task starting;
+        Backing.Signal(pid, "STOP");
+        try
+        {
+            starting = replica.StartAsync(stop.Token);
+            await Task.Delay(TimeSpan.FromSeconds(3));
+        }
+        finally
+        {
+            Backing.Signal(pid, "CONT");
+        }
+
+        await starting.WaitAsync(TimeSpan.FromSeconds(30));
+        await Eventually.WaitAsync(() => Task.FromResult(replica.IsServingInProcess), serving => serving, TimeSpan.FromSeconds(10),
+            () => "the replica subscribed but its in-process layer never started serving");
     }
 
     [Fact]

@@ -12,11 +12,11 @@ namespace Cloudtalk.Common.Persistence;
 /// </summary>
 /// <remarks>
 /// Hosted services registered by the application start before Kestrel does, so no request is served
-/// against an old schema. Several replicas starting at once are safe: since EF Core 9,
-/// <c>Database.MigrateAsync()</c> first takes an exclusive database lock (<c>IHistoryRepository.AcquireDatabaseLockAsync</c>;
-/// the Npgsql provider runs <c>LOCK TABLE "__EFMigrationsHistory" IN ACCESS EXCLUSIVE MODE</c> in the migration's
-/// transaction, and creates the history table concurrency-safely), so one replica migrates while the others
-/// wait, then re-read the history and find nothing left to apply.
+/// against an old schema. Several replicas starting at once take turns: the whole run holds a PostgreSQL advisory
+/// lock, so one replica migrates while the others wait, then read the history and find nothing left to apply.
+/// EF Core's own migration lock (the Npgsql provider's <c>LOCK TABLE "__EFMigrationsHistory"</c>) is taken per
+/// migration transaction, and with it alone two Api replicas starting together on an empty database were seen to
+/// apply the same migration twice: one failed with "relation already exists" and only got through on its retry.
 /// </remarks>
 /// <typeparam name="TContext">The context whose migrations are applied.</typeparam>
 public sealed partial class DatabaseMigrator<TContext>(
@@ -33,6 +33,7 @@ public sealed partial class DatabaseMigrator<TContext>(
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var context = scope.ServiceProvider.GetRequiredService<TContext>();
+                await using var turn = await MigrationTurn.TakeAsync(context.Database.GetConnectionString(), cancellationToken);
                 // EF reads the migration history before it creates the table; on a new database PostgreSQL logs each
                 // such read as an error, which reads like a failure in the dashboard. So the table comes first
                 // (CREATE TABLE IF NOT EXISTS: safe when replicas start together).
@@ -44,7 +45,8 @@ public sealed partial class DatabaseMigrator<TContext>(
             }
             catch (Exception exception) when (attempt < 10 && !cancellationToken.IsCancellationRequested)
             {
-                LogMigrationFailed(logger, exception, typeof(TContext).Name, attempt);
+                // Type and message, no stack trace: Npgsql's messages carry no password.
+                LogMigrationFailed(logger, typeof(TContext).Name, attempt, exception.GetType().Name, exception.Message);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), cancellationToken);
             }
         }
@@ -56,6 +58,6 @@ public sealed partial class DatabaseMigrator<TContext>(
     [LoggerMessage(Level = LogLevel.Information, Message = "{Context}: database migrated, now at {Migration}")]
     private static partial void LogMigrated(ILogger logger, string context, string migration);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Migrating {Context} failed (attempt {Attempt}); retrying.")]
-    private static partial void LogMigrationFailed(ILogger logger, Exception exception, string context, int attempt);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Migrating {Context} failed (attempt {Attempt}: {ErrorType}: {ErrorMessage}); retrying.")]
+    private static partial void LogMigrationFailed(ILogger logger, string context, int attempt, string errorType, string errorMessage);
 }

@@ -3,8 +3,11 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
+using Cloudtalk.ServiceDefaults.Logging;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -34,11 +37,16 @@ public static class Extensions
 
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
+        // No stack trace in any log, the framework's included: the console and the OTLP export keep an exception's type
+        // and message only.
+        builder.Logging.AddConsole(console => console.FormatterName = StackTraceFreeConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<StackTraceFreeConsoleFormatter, ConsoleFormatterOptions>();
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
         });
+        builder.Services.AddOpenTelemetry().WithLogging(logging => logging.AddProcessor(new StackTraceFreeLogProcessor()));
 
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics

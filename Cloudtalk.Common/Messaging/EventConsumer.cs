@@ -1,3 +1,4 @@
+using Cloudtalk.Common.Diagnostics;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -115,7 +116,7 @@ public sealed partial class EventConsumer(
             catch (Exception exception)
             {
                 failures++;
-                LogConsumerFailed(logger, exception, registration.Queue);
+                LogConsumerFailed(logger, registration.Queue, ErrorSummary.Of(exception));
                 try
                 {
                     await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, failures)), stoppingToken);
@@ -165,7 +166,7 @@ public sealed partial class EventConsumer(
                 {
                     // ProcessAsync settles or logs every message itself, so this is a bug. A message it did not settle stays
                     // unacknowledged until its channel closes, then comes again; the worker must go on either way.
-                    LogWorkerFailed(logger, exception, registration.Queue);
+                    LogWorkerFailed(logger, registration.Queue, ErrorSummary.Of(exception));
                 }
             }
         }
@@ -299,7 +300,7 @@ public sealed partial class EventConsumer(
             // The ack or nack failed or timed out (the channel went away): the broker redelivers the message, handlers
             // are idempotent.
             activity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
-            LogSettleFailed(logger, exception, message.Properties.MessageId, registration.Queue);
+            LogSettleFailed(logger, message.Properties.MessageId, registration.Queue, ErrorSummary.Of(exception));
         }
     }
 
@@ -364,7 +365,7 @@ public sealed partial class EventConsumer(
                     delay = options.Value.MaxTransientRetryDelay;
                 }
 
-                LogTransientFailure(logger, exception, first.Metadata.EventId, first.Metadata.EventName, events.Count, delay);
+                LogTransientFailure(logger, first.Metadata.EventId, first.Metadata.EventName, events.Count, delay, ErrorSummary.Of(exception));
                 MessagingTelemetry.Retried.Add(1, tags);
                 if (!await DelayAsync(delay, stoppingToken))
                 {
@@ -373,7 +374,7 @@ public sealed partial class EventConsumer(
             }
             catch (Exception exception) when (events.Count > 1)
             {
-                LogBatchFailed(logger, exception, events.Count, registration.Queue);
+                LogBatchFailed(logger, events.Count, registration.Queue, ErrorSummary.Of(exception));
                 batchActivity?.SetStatus(ActivityStatusCode.Error, exception.GetType().Name);
                 return Outcome.Split;
             }
@@ -387,12 +388,12 @@ public sealed partial class EventConsumer(
                 attempt++;
                 if (attempt >= options.Value.MaxHandlingAttempts)
                 {
-                    LogGaveUp(logger, exception, first.Metadata.EventId, first.Metadata.EventName, attempt, registration.Queue);
+                    LogGaveUp(logger, first.Metadata.EventId, first.Metadata.EventName, attempt, registration.Queue, ErrorSummary.Of(exception));
                     return Outcome.DeadLetter;
                 }
 
                 var delay = options.Value.RetryDelay(attempt);
-                LogRetrying(logger, exception, first.Metadata.EventId, first.Metadata.EventName, attempt, delay);
+                LogRetrying(logger, first.Metadata.EventId, first.Metadata.EventName, attempt, delay, ErrorSummary.Of(exception));
                 MessagingTelemetry.Retried.Add(1, tags);
                 if (!await DelayAsync(delay, stoppingToken))
                 {
@@ -451,30 +452,30 @@ public sealed partial class EventConsumer(
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} with a prefetch of {Prefetch}, {Concurrency} workers, batches of up to {BatchSize}.")]
     private static partial void LogConsuming(ILogger logger, string queue, ushort prefetch, ushort concurrency, int batchSize);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "A worker consuming {Queue} failed.")]
-    private static partial void LogWorkerFailed(ILogger logger, Exception exception, string queue);
+    [LoggerMessage(Level = LogLevel.Error, Message = "A worker consuming {Queue} failed ({Error}).")]
+    private static partial void LogWorkerFailed(ILogger logger, string queue, ErrorSummary error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} events from {Queue} failed; handling them one at a time.")]
-    private static partial void LogBatchFailed(ILogger logger, Exception exception, int count, string queue);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} events from {Queue} failed; handling them one at a time ({Error}).")]
+    private static partial void LogBatchFailed(ILogger logger, int count, string queue, ErrorSummary error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The channel consuming {Queue} was closed ({Reason}); opening a new one.")]
     private static partial void LogChannelLost(ILogger logger, string queue, string? reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming {Queue} failed; trying again.")]
-    private static partial void LogConsumerFailed(ILogger logger, Exception exception, string queue);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming {Queue} failed; trying again ({Error}).")]
+    private static partial void LogConsumerFailed(ILogger logger, string queue, ErrorSummary error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Message {MessageId} ({EventName}) goes to the dead-letter queue of {Queue}: {Reason}.")]
     private static partial void LogDeadLetter(ILogger logger, string? messageId, string eventName, string queue, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Handling {MessageId} ({EventName}) failed (attempt {Attempt}); retrying in {Delay}.")]
-    private static partial void LogRetrying(ILogger logger, Exception exception, Guid messageId, string eventName, int attempt, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handling {MessageId} ({EventName}) failed (attempt {Attempt}); retrying in {Delay} ({Error}).")]
+    private static partial void LogRetrying(ILogger logger, Guid messageId, string eventName, int attempt, TimeSpan delay, ErrorSummary error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Handling {Count} event(s), the first {MessageId} ({EventName}), failed for a transient reason; retrying in {Delay}.")]
-    private static partial void LogTransientFailure(ILogger logger, Exception exception, Guid messageId, string eventName, int count, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handling {Count} event(s), the first {MessageId} ({EventName}), failed for a transient reason; retrying in {Delay} ({Error}).")]
+    private static partial void LogTransientFailure(ILogger logger, Guid messageId, string eventName, int count, TimeSpan delay, ErrorSummary error);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Handling {MessageId} ({EventName}) failed {Attempts} times; it goes to the dead-letter queue of {Queue}.")]
-    private static partial void LogGaveUp(ILogger logger, Exception exception, Guid messageId, string eventName, int attempts, string queue);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Handling {MessageId} ({EventName}) failed {Attempts} times; it goes to the dead-letter queue of {Queue} ({Error}).")]
+    private static partial void LogGaveUp(ILogger logger, Guid messageId, string eventName, int attempts, string queue, ErrorSummary error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling message {MessageId} on {Queue} failed; the broker will deliver it again.")]
-    private static partial void LogSettleFailed(ILogger logger, Exception exception, string? messageId, string queue);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Settling message {MessageId} on {Queue} failed; the broker will deliver it again ({Error}).")]
+    private static partial void LogSettleFailed(ILogger logger, string? messageId, string queue, ErrorSummary error);
 }

@@ -1,3 +1,4 @@
+using Cloudtalk.Common.Diagnostics;
 using Cloudtalk.Common.Messaging;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -65,7 +66,7 @@ public sealed partial class OutboxRelay<TContext>(
                 var delay = TimeSpan.FromMilliseconds(Math.Min(
                     settings.MaxRetryDelay.TotalMilliseconds,
                     settings.FirstRetryDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16))));
-                LogRoundFailed(logger, exception, typeof(TContext).Name, delay);
+                LogRoundFailed(logger, typeof(TContext).Name, delay, ErrorSummary.Of(exception));
                 try
                 {
                     await Task.Delay(delay, timeProvider, stoppingToken);
@@ -155,8 +156,8 @@ public sealed partial class OutboxRelay<TContext>(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Relayed {Count} outbox messages of {Context}.")]
     private static partial void LogRelayed(ILogger logger, int count, string context);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "An outbox round of {Context} failed; retrying in {Delay}.")]
-    private static partial void LogRoundFailed(ILogger logger, Exception exception, string context, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An outbox round of {Context} failed; retrying in {Delay} ({Error}).")]
+    private static partial void LogRoundFailed(ILogger logger, string context, TimeSpan delay, ErrorSummary error);
 }
 
 /// <summary>An outbox row could not be published; it stays unsent and the relay retries it.</summary>

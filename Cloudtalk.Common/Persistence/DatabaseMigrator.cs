@@ -1,3 +1,4 @@
+using Cloudtalk.Common.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
@@ -45,8 +46,7 @@ public sealed partial class DatabaseMigrator<TContext>(
             }
             catch (Exception exception) when (attempt < 10 && !cancellationToken.IsCancellationRequested)
             {
-                // Type and message, no stack trace: Npgsql's messages carry no password.
-                LogMigrationFailed(logger, typeof(TContext).Name, attempt, exception.GetType().Name, exception.Message);
+                LogMigrationFailed(logger, typeof(TContext).Name, attempt, ErrorSummary.Of(exception));
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(5, attempt)), cancellationToken);
             }
         }
@@ -58,6 +58,6 @@ public sealed partial class DatabaseMigrator<TContext>(
     [LoggerMessage(Level = LogLevel.Information, Message = "{Context}: database migrated, now at {Migration}")]
     private static partial void LogMigrated(ILogger logger, string context, string migration);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Migrating {Context} failed (attempt {Attempt}: {ErrorType}: {ErrorMessage}); retrying.")]
-    private static partial void LogMigrationFailed(ILogger logger, string context, int attempt, string errorType, string errorMessage);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Migrating {Context} failed (attempt {Attempt}: {Error}); retrying.")]
+    private static partial void LogMigrationFailed(ILogger logger, string context, int attempt, ErrorSummary error);
 }

@@ -1,3 +1,4 @@
+using Cloudtalk.Common.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -44,7 +45,7 @@ public abstract partial class HourlyPurge<TContext>(IServiceScopeFactory scopeFa
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                LogPurgeFailed(logger, exception, Rows);
+                LogPurgeFailed(logger, Rows, ErrorSummary.Of(exception));
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -53,6 +54,6 @@ public abstract partial class HourlyPurge<TContext>(IServiceScopeFactory scopeFa
     [LoggerMessage(Level = LogLevel.Information, Message = "Purged {Count} {Rows}.")]
     private static partial void LogPurged(ILogger logger, int count, string rows);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Purging {Rows} failed; trying again in an hour.")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception exception, string rows);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Purging {Rows} failed; trying again in an hour ({Error}).")]
+    private static partial void LogPurgeFailed(ILogger logger, string rows, ErrorSummary error);
 }

@@ -1,3 +1,4 @@
+using Cloudtalk.Common.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Cloudtalk.ServiceDefaults;
 using Polly.Timeout;
@@ -27,7 +28,7 @@ public static partial class RatingRebuildApi
         }
         catch (Exception exception) when (exception is HttpRequestException or TimeoutRejectedException)
         {
-            LogApiUnreachable(loggers.CreateLogger(typeof(RatingRebuildApi)), exception);
+            LogApiUnreachable(loggers.CreateLogger(typeof(RatingRebuildApi)), ErrorSummary.Of(exception));
             return TypedResults.Problem(
                 statusCode: StatusCodes.Status502BadGateway,
                 title: "The Api could not be read.",
@@ -36,6 +37,6 @@ public static partial class RatingRebuildApi
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The rating rebuild stopped: the Api could not be read.")]
-    private static partial void LogApiUnreachable(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The rating rebuild stopped: the Api could not be read ({Error}).")]
+    private static partial void LogApiUnreachable(ILogger logger, ErrorSummary error);
 }

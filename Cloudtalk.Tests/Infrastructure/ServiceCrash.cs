@@ -31,12 +31,30 @@ public static class ServiceCrash
     }
 
     /// <summary>Starts the resource again and waits until it is healthy.</summary>
+    /// <remarks>
+    /// A start right after the kill can find DCP still deleting the killed instance ("resource is being deleted"): the
+    /// new one is then reported as failed to start without a process ever running. Such a start is tried again, up to
+    /// three times in all; a service that itself fails to start fails every attempt.
+    /// </remarks>
     public static async Task RestartAsync(this CloudtalkApp app, string resource)
     {
         using var timeout = new CancellationTokenSource(ResourceTimeout);
-        var started = await app.App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, timeout.Token);
-        Assert.True(started.Success, started.Message);
-        await app.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        for (var attempt = 1; ; attempt++)
+        {
+            var started = await app.App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, timeout.Token);
+            Assert.True(started.Success, started.Message);
+            try
+            {
+                await app.App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+                return;
+            }
+            catch (DistributedApplicationException) when (attempt < 3 &&
+                app.App.ResourceNotifications.TryGetCurrentState(resource, out var state) &&
+                state.Snapshot.State?.Text == KnownResourceStates.FailedToStart)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), timeout.Token);
+            }
+        }
     }
 
     /// <summary>For a test's <c>finally</c>: the shared system gets the resource back running, whatever failed.</summary>

@@ -1,9 +1,9 @@
+using Cloudtalk.ServiceDefaults.Logging;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Cloudtalk.ServiceDefaults.Logging;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry;
@@ -46,9 +46,9 @@ public static class Extensions
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
         });
-        builder.Services.AddOpenTelemetry().WithLogging(logging => logging.AddProcessor(new StackTraceFreeLogProcessor()));
 
         builder.Services.AddOpenTelemetry()
+            .WithLogging(logging => logging.AddProcessor(new StackTraceFreeLogProcessor()))
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()

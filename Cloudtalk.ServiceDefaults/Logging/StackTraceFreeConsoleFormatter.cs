@@ -6,7 +6,8 @@ namespace Cloudtalk.ServiceDefaults.Logging;
 
 /// <summary>
 /// The console layout of the built-in simple formatter ("warn: Category[id]", then the message indented), with an
-/// exception written as its innermost type and message only (<see cref="SummarizedException"/>). Every logger goes
+/// exception written as its innermost type and message only (<see cref="SummarizedException"/>), and no stack frame
+/// that a library wrote into the message itself (<see cref="StackFrameText"/>). Every logger goes
 /// through it, the framework's and the clients' (EF Core, StackExchange.Redis, health checks) as well as ours; the
 /// built-in formatters always write the whole stack trace and cannot be told otherwise.
 /// </summary>
@@ -19,7 +20,7 @@ internal sealed class StackTraceFreeConsoleFormatter() : ConsoleFormatter(Format
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
         // The formatter of a LoggerMessage or ILogger.Log call ignores the exception it is given; passing none keeps it so.
-        var message = logEntry.Formatter(logEntry.State, null);
+        var message = StackFrameText.Remove(logEntry.Formatter(logEntry.State, null));
         if (string.IsNullOrEmpty(message) && logEntry.Exception is null)
         {
             return;

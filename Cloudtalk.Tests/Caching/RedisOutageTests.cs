@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Cloudtalk.Common.Caching;
@@ -17,9 +16,6 @@ public sealed class RedisOutageTests(CloudtalkAppFixture fixture)
 {
     private static readonly TimeSpan RecoveryWait = TimeSpan.FromSeconds(30);
 
-    // A line of a .NET stack trace, "   at Namespace.Type.Method(...)", after the timestamp the log stream puts first.
-    private static readonly Regex StackFrame = new(@"\s{2,}at [\w.+`<>\[\],]+\(", RegexOptions.Compiled);
-
     private static readonly CacheScope Scope = new("thing:1");
     private readonly HttpClient _client = fixture.App.CreateApiClient();
 
@@ -32,7 +28,7 @@ public sealed class RedisOutageTests(CloudtalkAppFixture fixture)
         await _client.GetJsonAsync($"/api/products/{id}");
         await _client.GetJsonAsync($"/api/products/{id}/reviews");
 
-        using var logs = ApiLogs.Watch(fixture.App);
+        using var logs = ResourceLogs.Watch(fixture.App, "api");
         await fixture.App.StopResourceAsync("redis");
         try
         {
@@ -91,7 +87,7 @@ public sealed class RedisOutageTests(CloudtalkAppFixture fixture)
         Assert.Contains(lines, line => line.Contains("Redis unavailable", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("could not reach Redis", StringComparison.Ordinal));
         Assert.DoesNotContain(lines, line => line.Contains(password, StringComparison.Ordinal));
-        Assert.DoesNotContain(lines, StackFrame.IsMatch);
+        logs.AssertNoStackTrace();
     }
 
     [Fact]

@@ -9,7 +9,8 @@ namespace Cloudtalk.Tests.Faults;
 /// <summary>
 /// The whole system (2 Api replicas, Rating, PostgreSQL, RabbitMQ, Redis) under a stream of concurrent review
 /// writes while, in turn, each part fails. After each fault nothing acknowledged is lost and everything converges.
-/// Bounded: every fault lasts seconds, every convergence wait is capped.
+/// Bounded: every fault lasts seconds, every convergence wait is capped. The services log every fault without a
+/// stack trace or a secret.
 /// </summary>
 public sealed class FaultInjectionTests(ITestOutputHelper output)
 {
@@ -28,6 +29,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             products.Add((await api.CreateProductAsync($"Fault product {i}")).Id());
         }
 
+        var secrets = await GeneratedSecrets.ReadAsync(app);
+        using var logs = ResourceLogs.Watch(app, "api", "rating");
         var faults = new SystemFaults(app);
         var load = new ReviewWriteLoad(api, products);
         var table = new StringBuilder("| fault | writes attempted | client-visible errors | time to converge |\n|---|---:|---:|---:|\n");
@@ -63,6 +66,20 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         Directory.CreateDirectory(results);
         await File.WriteAllTextAsync(Path.Combine(results, "fault-injection.md"), table.ToString());
         Assert.NotEmpty(load.Acknowledged);
+
+        // The services logged the faults they saw (warnings, errors), never with a stack trace or a secret.
+        var lines = logs.Lines;
+        foreach (var service in new[] { "api: ", "rating: " })
+        {
+            Assert.Contains(lines, line => line.StartsWith(service, StringComparison.Ordinal) &&
+                (line.Contains("warn: ", StringComparison.Ordinal) || line.Contains("fail: ", StringComparison.Ordinal)));
+        }
+
+        logs.AssertNoStackTrace();
+        foreach (var (name, secret) in secrets)
+        {
+            Assert.False(lines.Any(line => line.Contains(secret, StringComparison.Ordinal)), $"A log line contains the {name} secret.");
+        }
     }
 
     private static IEnumerable<(string Name, Func<Task> Inject)> Scenarios(SystemFaults faults) =>

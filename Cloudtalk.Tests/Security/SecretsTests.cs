@@ -2,7 +2,6 @@ using System.Net;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Cloudtalk.Tests.Infrastructure;
-using Npgsql;
 
 namespace Cloudtalk.Tests.Security;
 
@@ -19,7 +18,7 @@ public sealed class SecretsTests(CloudtalkAppFixture fixture)
     [Fact]
     public async Task Generated_passwords_never_appear_in_logs_or_answers()
     {
-        var secrets = await SecretsAsync();
+        var secrets = await GeneratedSecrets.ReadAsync(fixture.App);
         using var logs = ResourceLogs.Watch(fixture.App, "api", "rating");
         var answers = new List<string>();
 
@@ -89,28 +88,11 @@ public sealed class SecretsTests(CloudtalkAppFixture fixture)
         Assert.Contains(lines, line => line.StartsWith("api: ", StringComparison.Ordinal) && line.Contains("Now listening on", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.StartsWith("rating: ", StringComparison.Ordinal) && line.Contains("Now listening on", StringComparison.Ordinal));
         Assert.Contains(lines, line => line.Contains("Redis unavailable", StringComparison.Ordinal));
+        logs.AssertNoStackTrace();
         foreach (var (name, secret) in secrets)
         {
             Assert.DoesNotContain(lines, line => line.Contains(secret, StringComparison.Ordinal));
             Assert.False(answers.Any(answer => answer.Contains(secret, StringComparison.Ordinal)), $"An answer contains the {name} password.");
         }
-    }
-
-    /// <summary>The passwords in this run's connection strings, each checked to be a real, generated one.</summary>
-    private async Task<(string Name, string Secret)[]> SecretsAsync()
-    {
-        var apiDatabase = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync("apidb")).Password;
-        var ratingDatabase = new NpgsqlConnectionStringBuilder(await fixture.App.GetConnectionStringAsync("ratingdb")).Password;
-        var cache = StackExchange.Redis.ConfigurationOptions.Parse(await fixture.App.GetConnectionStringAsync("cache")).Password;
-        var messaging = Uri.UnescapeDataString(new Uri(await fixture.App.GetConnectionStringAsync("messaging")).UserInfo.Split(':', 2)[1]);
-        (string Name, string? Secret)[] secrets =
-            [("apidb", apiDatabase), ("ratingdb", ratingDatabase), ("cache", cache), ("messaging", messaging),
-             ("operations key", fixture.App.OperationsKey)];
-        foreach (var (name, secret) in secrets)
-        {
-            Assert.True(secret is { Length: >= 16 }, $"The {name} secret was not generated.");
-        }
-
-        return [.. secrets.Select(s => (s.Name, s.Secret!))];
     }
 }

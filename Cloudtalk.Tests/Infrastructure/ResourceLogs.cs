@@ -1,9 +1,9 @@
+using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Cloudtalk.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Cloudtalk.Tests.Security;
+namespace Cloudtalk.Tests.Infrastructure;
 
 /// <summary>
 /// Collects the console log lines of some resources (every replica) while it is alive, including what the
@@ -11,6 +11,9 @@ namespace Cloudtalk.Tests.Security;
 /// </summary>
 public sealed class ResourceLogs : IDisposable
 {
+    // A line of a .NET stack trace, "   at Namespace.Type.Method(...)", after the prefix and timestamp put first.
+    private static readonly Regex StackFrame = new(@"\s{2,}at [\w.+`<>\[\],]+\(", RegexOptions.Compiled);
+
     private readonly CancellationTokenSource _stop = new();
     private readonly List<string> _lines = [];
 
@@ -51,6 +54,17 @@ public sealed class ResourceLogs : IDisposable
                 return [.. _lines];
             }
         }
+    }
+
+    /// <summary>
+    /// Fails if any line is a frame of a stack trace (the services log an exception's type and message only), showing
+    /// the lines that led to the first one.
+    /// </summary>
+    public void AssertNoStackTrace()
+    {
+        var lines = Lines;
+        var first = lines.ToList().FindIndex(line => StackFrame.IsMatch(line));
+        Assert.True(first < 0, "A stack trace in the logs:\n" + string.Join('\n', lines.Skip(Math.Max(0, first - 8)).Take(12)));
     }
 
     public static ResourceLogs Watch(CloudtalkApp app, params string[] names) => new(app, names);

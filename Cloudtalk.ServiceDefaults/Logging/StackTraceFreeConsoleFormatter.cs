@@ -39,8 +39,7 @@ internal sealed class StackTraceFreeConsoleFormatter() : ConsoleFormatter(Format
 
         if (logEntry.Exception is { } exception)
         {
-            var (type, text) = SummarizedException.Of(exception);
-            WriteIndented(textWriter, $"{type}: {text}");
+            WriteIndented(textWriter, SummarizedException.Describe(exception));
         }
     }
 

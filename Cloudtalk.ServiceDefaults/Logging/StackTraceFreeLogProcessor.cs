@@ -23,7 +23,7 @@ internal sealed class StackTraceFreeLogProcessor : BaseProcessor<LogRecord>
         if (data.Attributes?.Any(attribute => attribute.Value is Exception) == true)
         {
             data.Attributes = [.. data.Attributes.Select(attribute => attribute.Value is Exception argument
-                ? new KeyValuePair<string, object?>(attribute.Key, Summary(argument))
+                ? new KeyValuePair<string, object?>(attribute.Key, SummarizedException.Describe(argument))
                 : attribute)];
         }
 
@@ -35,11 +35,5 @@ internal sealed class StackTraceFreeLogProcessor : BaseProcessor<LogRecord>
         var (type, message) = SummarizedException.Of(exception);
         data.Attributes = [.. data.Attributes ?? [], new("exception.type", type), new("exception.message", message)];
         data.Exception = null;
-    }
-
-    private static string Summary(Exception exception)
-    {
-        var (type, message) = SummarizedException.Of(exception);
-        return $"{type}: {message}";
     }
 }

@@ -11,4 +11,11 @@ internal static class SummarizedException
         var innermost = exception.GetBaseException();
         return (innermost.GetType().FullName ?? innermost.GetType().Name, innermost.Message);
     }
+
+    /// <summary>The summary as one line of text: "Type: message".</summary>
+    public static string Describe(Exception exception)
+    {
+        var (type, message) = Of(exception);
+        return $"{type}: {message}";
+    }
 }

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Cloudtalk.Common.Events;
 using Cloudtalk.Common.Messaging;
 using Cloudtalk.Tests.Infrastructure;
@@ -19,12 +17,12 @@ namespace Cloudtalk.Tests.Messaging;
 public sealed class BrokerRestartTests(CloudtalkAppFixture fixture)
 {
     private const string Broker = "rabbitmq";
-    private static readonly TimeSpan ResourceTimeout = TimeSpan.FromMinutes(2);
 
     [Fact]
     public async Task The_relay_and_the_consumer_resume_after_a_broker_restart()
     {
         var database = await RatingDatabase.OpenAsync(fixture.App);
+        var faults = new SystemFaults(fixture.App);
         // A durable queue of the test's own keeps rating-updated while the test's connection is down with the broker.
         var watchQueue = "test.rating-updated." + Guid.NewGuid().ToString("N")[..12];
         await WithChannelAsync(async channel =>
@@ -40,11 +38,7 @@ public sealed class BrokerRestartTests(CloudtalkAppFixture fixture)
             await PublishAsync(new ReviewCreated(TestIds.Next(), before, 4, 1));
             await WaitForRatingAsync(watchQueue, before, 1, 4.0);
 
-            await ExecuteAsync(KnownResourceCommands.StopCommand);
-            using (var timeout = new CancellationTokenSource(ResourceTimeout))
-            {
-                await fixture.App.App.ResourceNotifications.WaitForResourceAsync(Broker, KnownResourceStates.TerminalStates, timeout.Token);
-            }
+            await faults.StopAsync(Broker);
 
             // A rating-updated committed to Rating's outbox while the broker is away (as if just before a crash).
             var stranded = TestIds.Next();
@@ -57,11 +51,7 @@ public sealed class BrokerRestartTests(CloudtalkAppFixture fixture)
             await Task.Delay(TimeSpan.FromSeconds(3));
             Assert.False(await database.ScalarAsync<bool>("SELECT sent_at IS NOT NULL FROM outbox_messages WHERE id = $1", strandedId));
 
-            await ExecuteAsync(KnownResourceCommands.StartCommand);
-            using (var timeout = new CancellationTokenSource(ResourceTimeout))
-            {
-                await fixture.App.App.ResourceNotifications.WaitForResourceHealthyAsync(Broker, timeout.Token);
-            }
+            await faults.StartAsync(Broker);
 
             // The relay resumes: the stranded row reaches the broker and is marked sent.
             var delivered = await WaitForRatingAsync(watchQueue, stranded, 2, 2.5);
@@ -85,31 +75,10 @@ public sealed class BrokerRestartTests(CloudtalkAppFixture fixture)
         }
         finally
         {
-            await EnsureBrokerRunningAsync();
+            await faults.EnsureRunningAsync(Broker);
             await WithChannelAsync(channel => channel.QueueDeleteAsync(watchQueue));
-            using var timeout = new CancellationTokenSource(ResourceTimeout);
-            await fixture.App.App.ResourceNotifications.WaitForResourceHealthyAsync("rating", timeout.Token);
+            await faults.EnsureRunningAsync("rating");
         }
-    }
-
-    private async Task ExecuteAsync(string command)
-    {
-        using var timeout = new CancellationTokenSource(ResourceTimeout);
-        var result = await fixture.App.App.ResourceCommands.ExecuteCommandAsync(Broker, command, timeout.Token);
-        Assert.True(result.Success, $"{command} on {Broker} failed: {result.Message}");
-    }
-
-    private async Task EnsureBrokerRunningAsync()
-    {
-        var notifications = fixture.App.App.ResourceNotifications;
-        if (notifications.TryGetCurrentState(Broker, out var current) &&
-            KnownResourceStates.TerminalStates.Contains(current.Snapshot.State?.Text))
-        {
-            await fixture.App.App.ResourceCommands.ExecuteCommandAsync(Broker, KnownResourceCommands.StartCommand);
-        }
-
-        using var timeout = new CancellationTokenSource(ResourceTimeout);
-        await notifications.WaitForResourceHealthyAsync(Broker, timeout.Token);
     }
 
     private async Task WithChannelAsync(Func<IChannel, Task> action)

@@ -1,6 +1,4 @@
 using System.Net;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Cloudtalk.Tests.Infrastructure;
 using Cloudtalk.Tests.Messaging;
 
@@ -15,25 +13,20 @@ namespace Cloudtalk.Tests.Pipeline;
 public sealed class ApiBrokerOutageTests(CloudtalkAppFixture fixture)
 {
     private const string Broker = "rabbitmq";
-    private static readonly TimeSpan ResourceTimeout = TimeSpan.FromMinutes(2);
 
     [Fact]
     public async Task Writes_during_a_broker_outage_are_relayed_when_it_returns()
     {
         var api = fixture.App.CreateApiClient();
         var database = await ApiDatabase.OpenAsync(fixture.App);
-        var notifications = fixture.App.App.ResourceNotifications;
+        var faults = new SystemFaults(fixture.App);
         var product = (await api.CreateProductAsync("Outage lamp")).Id();
         var kept = (await api.CreateReviewAsync(product, rating: 5)).Id();
         await ServedRatings.WaitForAsync(api, database, product, 1, 5.0);
 
         try
         {
-            await ExecuteAsync(KnownResourceCommands.StopCommand);
-            using (var timeout = new CancellationTokenSource(ResourceTimeout))
-            {
-                await notifications.WaitForResourceAsync(Broker, KnownResourceStates.TerminalStates, timeout.Token);
-            }
+            await faults.StopAsync(Broker);
 
             var created = (await api.CreateReviewAsync(product, rating: 1)).Id();
             using (var updated = await api.PutJsonAsync($"/api/reviews/{kept}", new { rating = 3 }))
@@ -46,11 +39,7 @@ public sealed class ApiBrokerOutageTests(CloudtalkAppFixture fixture)
                 "SELECT count(*) FROM outbox_messages WHERE sent_at IS NULL AND (payload->>'reviewId')::bigint = ANY($1)",
                 [new[] { created, kept }]));
 
-            await ExecuteAsync(KnownResourceCommands.StartCommand);
-            using (var timeout = new CancellationTokenSource(ResourceTimeout))
-            {
-                await notifications.WaitForResourceHealthyAsync(Broker, timeout.Token);
-            }
+            await faults.StartAsync(Broker);
 
             await ServedRatings.WaitForAsync(api, database, product, 2, 2.0);
             await Eventually.WaitAsync(
@@ -59,21 +48,7 @@ public sealed class ApiBrokerOutageTests(CloudtalkAppFixture fixture)
         }
         finally
         {
-            if (notifications.TryGetCurrentState(Broker, out var current) &&
-                KnownResourceStates.TerminalStates.Contains(current.Snapshot.State?.Text))
-            {
-                await fixture.App.App.ResourceCommands.ExecuteCommandAsync(Broker, KnownResourceCommands.StartCommand);
-            }
-
-            using var timeout = new CancellationTokenSource(ResourceTimeout);
-            await notifications.WaitForResourceHealthyAsync(Broker, timeout.Token);
+            await faults.EnsureRunningAsync(Broker);
         }
-    }
-
-    private async Task ExecuteAsync(string command)
-    {
-        using var timeout = new CancellationTokenSource(ResourceTimeout);
-        var result = await fixture.App.App.ResourceCommands.ExecuteCommandAsync(Broker, command, timeout.Token);
-        Assert.True(result.Success, $"{command} on {Broker} failed: {result.Message}");
     }
 }

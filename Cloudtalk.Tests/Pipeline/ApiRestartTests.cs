@@ -16,6 +16,7 @@ public sealed class ApiRestartTests(CloudtalkAppFixture fixture)
     {
         var api = fixture.App.CreateApiClient();
         var database = await ApiDatabase.OpenAsync(fixture.App);
+        var faults = new SystemFaults(fixture.App);
         var product = (await api.CreateProductAsync("Crash lamp")).Id();
         await api.CreateReviewAsync(product, rating: 2);
         await ServedRatings.WaitForAsync(api, database, product, 1, 2.0);
@@ -23,7 +24,7 @@ public sealed class ApiRestartTests(CloudtalkAppFixture fixture)
         try
         {
             // A crash: the Api process is killed (SIGKILL), no graceful shutdown.
-            await fixture.App.KillAsync("api");
+            await faults.KillAsync("api");
 
             // What the crashed Api had committed: a review and its event, in one transaction, never relayed.
             var eventId = Guid.NewGuid();
@@ -38,7 +39,7 @@ public sealed class ApiRestartTests(CloudtalkAppFixture fixture)
                 """,
                 product, eventId, EventNames.ReviewCreated);
 
-            await fixture.App.RestartAsync("api");
+            await faults.StartAsync("api");
 
             await ServedRatings.WaitForAsync(api, database, product, 2, 3.0);
             await Eventually.WaitAsync(
@@ -47,7 +48,7 @@ public sealed class ApiRestartTests(CloudtalkAppFixture fixture)
         }
         finally
         {
-            await fixture.App.EnsureRunningAsync("api");
+            await faults.EnsureRunningAsync("api");
         }
     }
 }

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Cloudtalk.Common.Events;
 using Cloudtalk.Common.Messaging;
 using Cloudtalk.Tests.Infrastructure;
@@ -18,7 +14,6 @@ namespace Cloudtalk.Tests.Rating;
 public sealed class DatabaseRestartTests(CloudtalkAppFixture fixture) : IAsyncLifetime
 {
     private const string Database = "postgres";
-    private static readonly TimeSpan ResourceTimeout = TimeSpan.FromMinutes(2);
     private TestBus _bus = null!;
 
     public async Task InitializeAsync() => _bus = await TestBus.StartAsync(fixture.App);
@@ -38,22 +33,11 @@ public sealed class DatabaseRestartTests(CloudtalkAppFixture fixture) : IAsyncLi
         await _bus.PublishAsync(new ReviewCreated(TestIds.Next(), product, 2, 1));
         await _bus.WaitForRatingAsync(product, 1, 2.0);
 
-        var notifications = fixture.App.App.ResourceNotifications;
+        var faults = new SystemFaults(fixture.App);
         try
         {
             // SIGINT: PostgreSQL's fast shutdown (SIGTERM would wait for the services' pooled connections).
-            Assert.True(notifications.TryGetCurrentState(Database, out var running));
-            var pid = running.Snapshot.Properties.Single(property => property.Name == "executable.pid").Value;
-            using (var kill = Process.Start("kill", ["-INT", Convert.ToString(pid, CultureInfo.InvariantCulture)!]))
-            {
-                await kill.WaitForExitAsync();
-                Assert.Equal(0, kill.ExitCode);
-            }
-
-            using (var timeout = new CancellationTokenSource(ResourceTimeout))
-            {
-                await notifications.WaitForResourceAsync(Database, KnownResourceStates.TerminalStates, timeout.Token);
-            }
+            await faults.InterruptAsync(Database);
 
             var during = new[]
             {
@@ -63,7 +47,7 @@ public sealed class DatabaseRestartTests(CloudtalkAppFixture fixture) : IAsyncLi
 
             // Let the consumer fail against the missing database for a while before it comes back.
             await Task.Delay(TimeSpan.FromSeconds(3));
-            await StartDatabaseAsync();
+            await faults.StartAsync(Database);
 
             await _bus.WaitForRatingAsync(product, 3, 4.0);
             var deadLetters = await _bus.MessageIdsOnQueueAsync(
@@ -72,26 +56,8 @@ public sealed class DatabaseRestartTests(CloudtalkAppFixture fixture) : IAsyncLi
         }
         finally
         {
-            if (notifications.TryGetCurrentState(Database, out var state) &&
-                KnownResourceStates.TerminalStates.Contains(state.Snapshot.State?.Text))
-            {
-                await StartDatabaseAsync();
-            }
-
-            using var timeout = new CancellationTokenSource(ResourceTimeout);
-            await notifications.WaitForResourceHealthyAsync("rating", timeout.Token);
+            await faults.EnsureRunningAsync(Database);
+            await faults.EnsureRunningAsync("rating");
         }
-    }
-
-    private async Task StartDatabaseAsync()
-    {
-        using var timeout = new CancellationTokenSource(ResourceTimeout);
-        // PID 1 here reaps orphans slowly: a start right after the exit may meet the old lock file; try again.
-        await Eventually.WaitAsync(async () =>
-        {
-            var result = await fixture.App.App.ResourceCommands.ExecuteCommandAsync(Database, KnownResourceCommands.StartCommand, timeout.Token);
-            return result.Success;
-        }, started => started, ResourceTimeout, () => "PostgreSQL did not start again");
-        await fixture.App.App.ResourceNotifications.WaitForResourceHealthyAsync(Database, timeout.Token);
     }
 }

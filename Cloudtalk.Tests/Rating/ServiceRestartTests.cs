@@ -23,10 +23,11 @@ public sealed class ServiceRestartTests(CloudtalkAppFixture fixture) : IAsyncLif
     public async Task The_relay_sends_what_was_left_unsent_when_the_service_crashed()
     {
         var database = await RatingDatabase.OpenAsync(fixture.App);
+        var faults = new SystemFaults(fixture.App);
         try
         {
             // A crash: the Rating process is killed (SIGKILL), no graceful shutdown.
-            await fixture.App.KillAsync("rating");
+            await faults.KillAsync("rating");
 
             // Committed by Rating just before it went away, never published.
             var product = TestIds.Next();
@@ -39,7 +40,7 @@ public sealed class ServiceRestartTests(CloudtalkAppFixture fixture) : IAsyncLif
             var waiting = TestIds.Next();
             await _bus.PublishAsync(new ReviewCreated(TestIds.Next(), waiting, 1, 1));
 
-            await fixture.App.RestartAsync("rating");
+            await faults.StartAsync("rating");
 
             await _bus.WaitForRatingAsync(waiting, 1, 1.0);
             var delivered = await _bus.WaitForRatingAsync(product, 4, 4.25);
@@ -51,7 +52,7 @@ public sealed class ServiceRestartTests(CloudtalkAppFixture fixture) : IAsyncLif
         }
         finally
         {
-            await fixture.App.EnsureRunningAsync("rating");
+            await faults.EnsureRunningAsync("rating");
         }
     }
 }

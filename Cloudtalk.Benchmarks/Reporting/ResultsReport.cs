@@ -59,7 +59,7 @@ public static class ResultsReport
             text.AppendLine();
             text.AppendLine(invariant,
                 $"After the 1,000 writes/s load stopped: {exactness.WrongAfterTwoSeconds} products wrong at 2 s, " +
-                $"{exactness.Wrong} wrong at the end, all exact after {exactness.ElapsedMs:F0} ms; background write errors: {backgroundErrors}.");
+                $"{exactness.Wrong} wrong at the end; {exactness.Describe()}; background write errors: {backgroundErrors}.");
         }
 
         text.AppendLine();

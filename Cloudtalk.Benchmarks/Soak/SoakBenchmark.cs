@@ -98,7 +98,7 @@ public static class SoakBenchmark
             text.AppendLine(invariant, $"- RSS growth of {name}, last third over middle third: {share:P1} (limit {AllowedGrowth:P0})");
         }
 
-        text.AppendLine(invariant, $"- after the load: all products exact after {exactness.ElapsedMs:F0} ms ({exactness.Wrong} wrong at the end); " +
+        text.AppendLine(invariant, $"- after the load: {exactness.Describe()} ({exactness.Wrong} wrong at the end); " +
             $"backlog left: {drained.Backlog.Values.Sum()}");
         text.AppendLine();
         var backlogNames = drained.Backlog.Keys.ToList();

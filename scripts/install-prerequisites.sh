@@ -2,7 +2,8 @@
 # Installs what Cloudtalk needs on this machine and nothing more.
 #   --for run   : where Docker answers, the AppHost uses containers and nothing is installed;
 #                 otherwise the local PostgreSQL, Redis and RabbitMQ servers are installed.
-#   --for tests : the tests always run the backing servers locally (no containers), so they are installed.
+#   --for tests : the tests always run the backing servers locally (no containers), so they are installed, and wrk
+#                 (the load generator: a test runs the benchmark harness briefly to keep it working).
 # Debian/Ubuntu packages, without recommends; as root or through sudo.
 set -euo pipefail
 
@@ -24,6 +25,9 @@ compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || missing+=(postgres
 [[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
 [[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ]] || missing+=(rabbitmq-server)
 [[ -x /usr/bin/setpriv ]] || missing+=(util-linux)
+if [[ "$purpose" == tests ]] && ! command -v wrk >/dev/null 2>&1; then
+  missing+=(wrk)
+fi
 
 if ((${#missing[@]} == 0)); then
   exit 0

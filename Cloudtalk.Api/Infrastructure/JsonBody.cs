@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Cloudtalk.Api.Infrastructure;
 
 /// <summary>
-/// Reads a request body as a JSON object. Malformed JSON, an empty body or a non-object is a 400 problem,
+/// Reads a request body as a JSON object. Malformed JSON, an empty body, a non-object or a property name that is not
+/// valid text is a 400 problem,
 /// a body over the size limit the 413 Kestrel reports; never a 500. The Content-Type is not checked
 /// (as in the original service, any body is read as JSON).
 /// </summary>
@@ -40,6 +41,36 @@ public static class JsonBody
                 detail: "The request body must be a JSON object."));
         }
 
+        if (!HasReadablePropertyNames(document.RootElement))
+        {
+            document.Dispose();
+            return (null, TypedResults.Problem(
+                statusCode: StatusCodes.Status400BadRequest,
+                title: "Malformed JSON",
+                detail: "A property name in the request body is not valid text (an escape of half a UTF-16 surrogate pair)."));
+        }
+
         return (document, null);
+    }
+
+    /// <summary>
+    /// The parser accepts an escaped lone surrogate in a property name (<c>{"\udc00":1}</c>), but looking a property
+    /// up by name then unescapes it and throws: such a body is refused here, before any field is read.
+    /// </summary>
+    private static bool HasReadablePropertyNames(JsonElement body)
+    {
+        foreach (var property in body.EnumerateObject())
+        {
+            try
+            {
+                _ = property.Name;
+            }
+            catch (InvalidOperationException)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

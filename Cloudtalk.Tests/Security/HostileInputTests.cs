@@ -130,6 +130,45 @@ public sealed class HostileInputTests(CloudtalkAppFixture fixture)
         Assert.Equal(1, (await _client.GetJsonAsync($"/api/products/{product.Id()}/reviews")).GetProperty("totalItems").GetInt64());
     }
 
+    /// <summary>
+    /// System.Text.Json parses an escaped lone surrogate in a property name, and throws only when a property is
+    /// looked up by name: such a body must be a 400, not a 500, wherever the name stands.
+    /// </summary>
+    [Theory]
+    [InlineData("POST", "/api/products", """{ "\udc00": 1 }""")]
+    [InlineData("POST", "/api/products", """{ "\udc00\udc00": 1, "name": "x", "price": 1 }""")]
+    [InlineData("POST", "/api/products", """{ "name": "x", "price": 1, "\ud800\ud800\ud800": 1 }""")]
+    [InlineData("PUT", "/api/products/{product}", """{ "\udc00\udc00": 1, "name": "renamed" }""")]
+    [InlineData("POST", "/api/reviews", """{ "productId": {product}, "firstName": "Ada", "rating": 4, "\udc00\udc00\udc00\udc00": 1 }""")]
+    [InlineData("PUT", "/api/reviews/{review}", """{ "\udbff\udbff\udbff\udbff\udbff\udbff": 1, "rating": 1 }""")]
+    public async Task A_property_name_with_a_lone_surrogate_is_a_400_and_changes_nothing(string method, string url, string body)
+    {
+        var product = await _client.CreateProductAsync("regression target");
+        var review = await _client.CreateReviewAsync(product.Id());
+        string Fill(string text) => text
+            .Replace("{product}", product.Id().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{review}", review.Id().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        // The product's own fields: its rating follows the review asynchronously.
+        async Task<string> ProductFieldsAsync()
+        {
+            var served = await _client.GetJsonAsync($"/api/products/{product.Id()}");
+            return $"{served.GetProperty("name")}|{served.GetProperty("description")}|{served.GetProperty("price")}";
+        }
+
+        var productBefore = await ProductFieldsAsync();
+        var reviewBefore = (await _client.GetJsonAsync($"/api/reviews/{review.Id()}")).GetRawText();
+        var productsBefore = (await _client.GetJsonAsync("/api/products?limit=1")).GetProperty("totalItems").GetInt64();
+
+        using var response = await _client.SendJsonAsync(new HttpMethod(method), Fill(url), Fill(body));
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Equal("Malformed JSON", problem.GetProperty("title").GetString());
+        Assert.Equal(productBefore, await ProductFieldsAsync());
+        Assert.Equal(reviewBefore, (await _client.GetJsonAsync($"/api/reviews/{review.Id()}")).GetRawText());
+        Assert.Equal(1, (await _client.GetJsonAsync($"/api/products/{product.Id()}/reviews")).GetProperty("totalItems").GetInt64());
+        Assert.Equal(productsBefore, (await _client.GetJsonAsync("/api/products?limit=1")).GetProperty("totalItems").GetInt64());
+    }
+
     private async Task<HttpResponseMessage> SendAsync(HostileRequest request, string context)
     {
         using var message = new HttpRequestMessage(request.Method, request.Url);

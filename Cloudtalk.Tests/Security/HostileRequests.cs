@@ -146,7 +146,8 @@ public sealed class HostileRequests(Random random, long productId, long reviewId
 
         for (var extra = random.Next(3); extra > 0; extra--)
         {
-            members.Add($"\"{Pick(["__proto__", "constructor", "id", "averageRating", "reviewCount", "\\u0000", "", "NAME", "createdAt"])}\":{Pick(HostileValues)}");
+            members.Add($"\"{Pick(["__proto__", "constructor", "id", "averageRating", "reviewCount", "\\u0000", "", "NAME", "createdAt",
+                "\\udc00", "\\ud800\\ud800\\ud800\\ud800"])}\":{Pick(HostileValues)}");
         }
 
         return "{" + string.Join(",", members.OrderBy(_ => random.Next())) + "}";

@@ -10,6 +10,8 @@ public static class ErrorHandlingExtensions
     public static IServiceCollection AddApiErrorHandling(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        // After the default writer: it answers the clients that accept JSON, this one everybody else.
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonFallbackWriter>();
         services.AddExceptionHandler<BadHttpRequestExceptionHandler>();
         services.Configure<KestrelServerOptions>(options => options.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         return services;

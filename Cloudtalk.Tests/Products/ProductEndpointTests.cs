@@ -185,6 +185,57 @@ public sealed class ProductEndpointTests(CloudtalkAppFixture fixture)
         await wrongMethodOnList.AssertProblemAsync(HttpStatusCode.MethodNotAllowed);
     }
 
+    /// <summary>
+    /// ASP.NET Core's problem writer declines a request whose Accept header names no JSON type; the Api has no other
+    /// representation, so such a client gets the same problem+json as any other, for every kind of error.
+    /// </summary>
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("application/xml")]
+    [InlineData("text/plain;q=0.9, image/png")]
+    public async Task Errors_are_problem_json_whatever_the_accept_header_names(string accept)
+    {
+        var product = await _client.CreateProductAsync();
+        var requests = new (HttpMethod Method, string Url, string? Body, HttpStatusCode Status)[]
+        {
+            (HttpMethod.Get, "/api/nothing-here", null, HttpStatusCode.NotFound),
+            (HttpMethod.Delete, "/api/products", null, HttpStatusCode.MethodNotAllowed),
+            (HttpMethod.Get, "/api/products/999999999", null, HttpStatusCode.NotFound),
+            (HttpMethod.Get, "/api/products?limit=0", null, HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/api/products", "{ not json", HttpStatusCode.BadRequest),
+            (HttpMethod.Put, $"/api/products/{product.Id()}", """{ "price": -1 }""", HttpStatusCode.BadRequest),
+        };
+
+        foreach (var (method, url, body, status) in requests)
+        {
+            using var plain = await SendAsync(method, url, body, accept: null);
+            using var picky = await SendAsync(method, url, body, accept);
+            var expected = await plain.AssertProblemAsync(status);
+            var problem = await picky.AssertProblemAsync(status);
+            foreach (var member in new[] { "type", "title", "status", "detail", "errors" })
+            {
+                Assert.Equal(expected.TryGetProperty(member, out var a) ? a.GetRawText() : null,
+                    problem.TryGetProperty(member, out var b) ? b.GetRawText() : null);
+            }
+        }
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string url, string? body, string? accept)
+    {
+        using var request = new HttpRequestMessage(method, url);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        if (accept is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Accept", accept);
+        }
+
+        return await _client.SendAsync(request);
+    }
+
     [Fact]
     public async Task Put_changes_sent_fields_keeps_omitted_ones_and_clears_null_optional_ones()
     {

@@ -21,9 +21,11 @@ namespace Cloudtalk.Api.Ratings;
 /// by PostgreSQL only after its <c>deadlock_timeout</c> (1 s).</item>
 /// <item><c>updated_at</c> is left alone: it tells a client when the product itself was last edited, and a new
 /// rating is not an edit of the product (the original service did not touch it either).</item>
-/// <item>A product that no longer exists was deleted while its rating was in flight (normal: reviews and the
-/// product-deleted event race through Rating). The event is acknowledged and ignored, not dead-lettered: ids are
-/// never reused, so there is nothing it could ever apply to.</item>
+/// <item>A rating for a product that does not exist is told apart by the product id sequence. An id the sequence
+/// has handed out belonged to a product that was deleted while its rating was in flight (normal: reviews and the
+/// product-deleted event race through Rating): the event is acknowledged and ignored, so that the dead-letter queue
+/// only ever holds what needs a look. An id it never handed out is an unknown product, which the contract
+/// dead-letters: <see cref="UnprocessableEventException"/>, after the rest of the batch has been applied.</item>
 /// <item>After a change the list pages are invalidated and each changed product's cached answer is replaced by the
 /// updated row the statement returned, so the next read shows the new rating at once and, on a busy product, still
 /// finds it in the cache instead of going to the database. The replacement is stored only where no other write
@@ -62,6 +64,7 @@ public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cac
             .ToList();
         var changedIds = changed.Select(product => product.Id).ToHashSet();
         var toInvalidate = new HashSet<long>();
+        var gone = new List<RatingUpdated>();
         var unchanged = newest.Where(rating => !changedIds.Contains(rating.ProductId)).ToArray();
         if (unchanged.Length > 0)
         {
@@ -73,7 +76,7 @@ public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cac
             {
                 if (!held.TryGetValue(rating.ProductId, out var heldVersion))
                 {
-                    LogProductGone(logger, rating.ProductId, rating.Version);
+                    gone.Add(rating);
                 }
                 else if (heldVersion == rating.Version)
                 {
@@ -91,6 +94,30 @@ public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cac
         if (replacements.Count > 0 || toInvalidate.Count > 0)
         {
             await cache.InvalidateAndReplaceAsync(seen, replacements, [.. toInvalidate.Select(ProductCacheScopes.Item), ProductCacheScopes.List]);
+        }
+
+        if (gone.Count > 0)
+        {
+            await SortOutMissingProductsAsync(gone, cancellationToken);
+        }
+    }
+
+    /// <summary>Ignores ratings of deleted products; throws for a product id that was never handed out.</summary>
+    private async Task SortOutMissingProductsAsync(List<RatingUpdated> gone, CancellationToken cancellationToken)
+    {
+        // NULL until the first product is created.
+        var lastIssued = await db.Database
+            .SqlQuery<long?>($"SELECT pg_sequence_last_value(pg_get_serial_sequence('products', 'id')::regclass) AS \"Value\"")
+            .SingleAsync(cancellationToken);
+        foreach (var rating in gone.Where(rating => rating.ProductId <= lastIssued))
+        {
+            LogProductGone(logger, rating.ProductId, rating.Version);
+        }
+
+        if (gone.FirstOrDefault(rating => lastIssued is null || rating.ProductId > lastIssued) is { } unknown)
+        {
+            throw new UnprocessableEventException(
+                $"rating-updated for product {unknown.ProductId}, which never existed (the last product id handed out is {lastIssued?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).");
         }
     }
 

@@ -138,6 +138,26 @@ public sealed class RestPipelineTests(CloudtalkAppFixture fixture)
         Assert.DoesNotContain(deadLettered, id => staleIds.Any(stale => stale.ToString() == id));
     }
 
+    [Fact]
+    public async Task A_rating_for_a_product_that_never_existed_is_dead_lettered_and_the_others_are_applied()
+    {
+        var api = fixture.App.CreateApiClient();
+        var database = await ApiDatabase.OpenAsync(fixture.App);
+        await using var bus = await TestBus.StartAsync(fixture.App);
+        var product = (await api.CreateProductAsync("Rated beside a stranger")).Id();
+        // Far beyond any id the products' sequence has handed out.
+        var neverCreated = 9_000_000_000_000_000 + Random.Shared.NextInt64(1_000_000_000);
+
+        var unknownId = await bus.PublishAsync(new RatingUpdated(neverCreated, 4.0, 1, 1));
+        await bus.PublishAsync(new RatingUpdated(product, 2.5, 2, 7));
+
+        await ServedRatings.WaitForAsync(api, database, product, 2, 2.5);
+        var deadLetter = await bus.FindOnQueueAsync(
+            MessagingTopology.DeadLetterQueueOf(MessagingTopology.ApiRatingUpdatedQueue), unknownId.ToString());
+        Assert.Equal(EventNames.RatingUpdated, deadLetter!.BasicProperties.Type);
+        Assert.Equal(0, await database.ScalarAsync<long>("SELECT count(*) FROM products WHERE id = $1", neverCreated));
+    }
+
     private static long ReviewId(System.Text.Json.JsonElement body) => body.GetProperty("reviewId").GetInt64();
 
     private static StringContent JsonContent(object body) =>

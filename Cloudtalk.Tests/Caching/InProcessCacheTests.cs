@@ -123,7 +123,8 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     public async Task A_writer_returns_on_the_acknowledgement_of_every_replica_it_heard()
     {
         var prefix = TestCaches.NewPrefix();
-        var lease = TimeSpan.FromSeconds(2);
+        // Long enough that returning before its end can only mean the acknowledgement, however slow the machine.
+        var lease = TimeSpan.FromSeconds(8);
         await using var writer = await StartReplicaAsync(prefix, localLease: lease);
         // A replica may hold a lease from a ping published before the writer subscribed: the writer's first lease is
         // spent waiting for those. Past it, only the replicas it heard count.

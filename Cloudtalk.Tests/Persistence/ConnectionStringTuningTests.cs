@@ -12,6 +12,9 @@ public sealed class ConnectionStringTuningTests
         var tuned = new NpgsqlConnectionStringBuilder(
             ConnectionStringTuning.Apply("Host=localhost;Port=5432;Username=cloudtalk;Password=secret;Database=apidb"));
 
+        // Preparation on (Npgsql's default is off), a pool smaller than Npgsql's default.
+        Assert.True(tuned.MaxAutoPrepare > 0, $"MaxAutoPrepare is {tuned.MaxAutoPrepare}");
+        Assert.True(tuned.MaxPoolSize < new NpgsqlConnectionStringBuilder().MaxPoolSize, $"MaxPoolSize is {tuned.MaxPoolSize}");
         Assert.Equal(ConnectionStringTuning.MaxAutoPrepare, tuned.MaxAutoPrepare);
         Assert.Equal(ConnectionStringTuning.MaxPoolSize, tuned.MaxPoolSize);
         Assert.True(tuned.NoResetOnClose);

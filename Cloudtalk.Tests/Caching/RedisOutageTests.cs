@@ -1,6 +1,4 @@
 using System.Net;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Cloudtalk.Common.Caching;
 using Cloudtalk.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -29,7 +27,8 @@ public sealed class RedisOutageTests(CloudtalkAppFixture fixture)
         await _client.GetJsonAsync($"/api/products/{id}/reviews");
 
         using var logs = ResourceLogs.Watch(fixture.App, "api");
-        await fixture.App.StopResourceAsync("redis");
+        var faults = new SystemFaults(fixture.App);
+        await faults.StopAsync("redis");
         try
         {
             // Reads and writes go on against PostgreSQL.
@@ -58,10 +57,7 @@ public sealed class RedisOutageTests(CloudtalkAppFixture fixture)
         }
         finally
         {
-            var started = await fixture.App.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand);
-            Assert.True(started.Success, started.Message);
-            using var wait = new CancellationTokenSource(RecoveryWait);
-            await fixture.App.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", wait.Token);
+            await faults.EnsureRunningAsync("redis");
         }
 
         // Redis is back: the Api uses it again and still answers what was written during the outage.

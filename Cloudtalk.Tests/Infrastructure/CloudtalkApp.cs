@@ -106,22 +106,6 @@ public sealed class CloudtalkApp : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Stops a resource and returns once its process has exited: a start issued before that can find the old process
-    /// still holding the port, and fail.
-    /// </summary>
-    public async Task StopResourceAsync(string resource)
-    {
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        var stopped = await App.ResourceCommands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, timeout.Token);
-        if (!stopped.Success)
-        {
-            throw new InvalidOperationException($"Stopping {resource} failed: {stopped.Message}");
-        }
-
-        await App.ResourceNotifications.WaitForResourceAsync(resource, KnownResourceStates.TerminalStates, timeout.Token);
-    }
-
     /// <summary>An HTTP client for a project resource ("api" or "rating").</summary>
     public HttpClient CreateClient(string resource) => App.CreateHttpClient(resource, "http");
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using Cloudtalk.Tests.Infrastructure;
 
 namespace Cloudtalk.Tests.Security;
@@ -110,16 +111,12 @@ public sealed class HostileInputTests(CloudtalkAppFixture fixture)
     [InlineData("PUT", "/api/reviews/{review}", """{ "firstName": "\udbff" }""")]
     public async Task Text_with_NUL_or_a_lone_surrogate_is_a_400_on_its_field_and_changes_nothing(string method, string url, string body)
     {
-        var product = await _client.CreateProductAsync("regression target");
-        var review = await _client.CreateReviewAsync(product.Id());
-        string Fill(string text) => text
-            .Replace("{product}", product.Id().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{review}", review.Id().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var (product, review, fill) = await RegressionTargetAsync();
         var productBefore = (await _client.GetJsonAsync($"/api/products/{product.Id()}")).GetProperty("name").GetRawText() +
             (await _client.GetJsonAsync($"/api/products/{product.Id()}")).GetProperty("description").GetRawText();
         var reviewBefore = (await _client.GetJsonAsync($"/api/reviews/{review.Id()}")).GetRawText();
 
-        using var response = await _client.SendJsonAsync(new HttpMethod(method), Fill(url), Fill(body));
+        using var response = await _client.SendJsonAsync(new HttpMethod(method), fill(url), fill(body));
 
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.TryGetProperty("errors", out var errors), problem.GetRawText());
@@ -143,11 +140,7 @@ public sealed class HostileInputTests(CloudtalkAppFixture fixture)
     [InlineData("PUT", "/api/reviews/{review}", """{ "\udbff\udbff\udbff\udbff\udbff\udbff": 1, "rating": 1 }""")]
     public async Task A_property_name_with_a_lone_surrogate_is_a_400_and_changes_nothing(string method, string url, string body)
     {
-        var product = await _client.CreateProductAsync("regression target");
-        var review = await _client.CreateReviewAsync(product.Id());
-        string Fill(string text) => text
-            .Replace("{product}", product.Id().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
-            .Replace("{review}", review.Id().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        var (product, review, fill) = await RegressionTargetAsync();
         // The product's own fields: its rating follows the review asynchronously.
         async Task<string> ProductFieldsAsync()
         {
@@ -159,7 +152,7 @@ public sealed class HostileInputTests(CloudtalkAppFixture fixture)
         var reviewBefore = (await _client.GetJsonAsync($"/api/reviews/{review.Id()}")).GetRawText();
         var productsBefore = (await _client.GetJsonAsync("/api/products?limit=1")).GetProperty("totalItems").GetInt64();
 
-        using var response = await _client.SendJsonAsync(new HttpMethod(method), Fill(url), Fill(body));
+        using var response = await _client.SendJsonAsync(new HttpMethod(method), fill(url), fill(body));
 
         var problem = await response.AssertProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal("Malformed JSON", problem.GetProperty("title").GetString());
@@ -167,6 +160,16 @@ public sealed class HostileInputTests(CloudtalkAppFixture fixture)
         Assert.Equal(reviewBefore, (await _client.GetJsonAsync($"/api/reviews/{review.Id()}")).GetRawText());
         Assert.Equal(1, (await _client.GetJsonAsync($"/api/products/{product.Id()}/reviews")).GetProperty("totalItems").GetInt64());
         Assert.Equal(productsBefore, (await _client.GetJsonAsync("/api/products?limit=1")).GetProperty("totalItems").GetInt64());
+    }
+
+    /// <summary>A product with one review for a regression case, and a filler of their ids into its URL and body.</summary>
+    private async Task<(JsonElement Product, JsonElement Review, Func<string, string> Fill)> RegressionTargetAsync()
+    {
+        var product = await _client.CreateProductAsync("regression target");
+        var review = await _client.CreateReviewAsync(product.Id());
+        return (product, review, text => text
+            .Replace("{product}", product.Id().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("{review}", review.Id().ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal));
     }
 
     private async Task<HttpResponseMessage> SendAsync(HostileRequest request, string context)

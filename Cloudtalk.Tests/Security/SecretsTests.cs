@@ -1,6 +1,4 @@
 using System.Net;
-using Aspire.Hosting;
-using Aspire.Hosting.ApplicationModel;
 using Cloudtalk.Tests.Infrastructure;
 
 namespace Cloudtalk.Tests.Security;
@@ -59,7 +57,8 @@ public sealed class SecretsTests(CloudtalkAppFixture fixture)
         await Collect(rating, HttpMethod.Get, "/alive");
 
         // A Redis outage: the Api logs its trouble reaching Redis, and answers while it is down.
-        await fixture.App.StopResourceAsync("redis");
+        var faults = new SystemFaults(fixture.App);
+        await faults.StopAsync("redis");
         try
         {
             await Collect(_client, HttpMethod.Get, $"/api/products/{product.Id()}");
@@ -68,10 +67,7 @@ public sealed class SecretsTests(CloudtalkAppFixture fixture)
         }
         finally
         {
-            var started = await fixture.App.App.ResourceCommands.ExecuteCommandAsync("redis", KnownResourceCommands.StartCommand);
-            Assert.True(started.Success, started.Message);
-            using var wait = new CancellationTokenSource(RecoveryWait);
-            await fixture.App.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", wait.Token);
+            await faults.EnsureRunningAsync("redis");
         }
 
         var deadline = DateTime.UtcNow + RecoveryWait;

@@ -1,7 +1,11 @@
 using System.Net;
+using Cloudtalk.Common.Events;
+using Cloudtalk.Common.Messaging;
 using Cloudtalk.Tests.Infrastructure;
+using Cloudtalk.Tests.Messaging;
 using Cloudtalk.Tests.Pipeline;
 using Npgsql;
+using RabbitMQ.Client;
 
 namespace Cloudtalk.Tests.Operations;
 
@@ -94,6 +98,82 @@ public sealed class ResetDatabasesCommandTests : IAsyncLifetime
         Assert.Equal(5, (await client.GetJsonAsync($"/api/reviews/{createdReview.Id()}")).GetProperty("rating").GetInt32());
         // And the rating pipeline with it: Rating starts the product's rating from nothing.
         await ServedRatings.WaitForAsync(client, apiDatabase, created.Id(), 1, 5);
+    }
+
+    [Fact]
+    public async Task Events_still_queued_at_a_reset_are_purged_and_never_reach_the_product_that_reuses_the_id()
+    {
+        using var client = App.CreateApiClient();
+        var apiDatabase = await ApiDatabase.OpenAsync(App);
+        var oldProduct = (await client.CreateProductAsync("before reset")).Id();
+        var faults = new SystemFaults(App);
+        string[] queues =
+        [
+            .. MessagingTopology.Queues.Keys,
+            .. MessagingTopology.Queues.Keys.Select(MessagingTopology.DeadLetterQueueOf),
+        ];
+
+        try
+        {
+            // Both consumers gone (killed: the dashboard's graceful stop of a project resource can time out, see
+            // docs/reliability.md), so the events stay queued, as behind a crashed or restarting service. All of them
+            // are about the old product's id, which the first product created after the reset gets again.
+            await faults.KillAsync("rating");
+            await faults.KillAsync("api");
+            await using (var bus = await TestBus.StartAsync(App))
+            {
+                await bus.PublishAsync(new ReviewCreated(ReviewId: 999_999, oldProduct, Rating: 1, ReviewVersion: 1));
+                await bus.PublishAsync(new RatingUpdated(oldProduct, AverageRating: 1, ReviewCount: 1, Version: 1));
+                // And a dead letter, as a consumer leaves one: routed by the name of the queue it came from.
+                await using (var channel = await bus.Connection.CreateChannelAsync())
+                {
+                    await channel.BasicPublishAsync(MessagingTopology.DeadLetterExchange, MessagingTopology.ApiRatingUpdatedQueue,
+                        mandatory: true, new BasicProperties { Persistent = true }, TestBus.Utf8("{}"));
+                }
+
+                await Eventually.WaitAsync(() => QueuedAsync(bus.Connection, queues), queued => queued.Values.Sum(count => (long)count) == 3,
+                    TestBus.ConvergenceTimeout, () => "the events were not queued");
+            }
+
+            var result = await App.App.ResourceCommands.ExecuteCommandAsync("postgres", Command);
+            Assert.True(result.Success, result.Message);
+
+            await using (var connection = await TestBus.ConnectAsync(App))
+            {
+                Assert.All(await QueuedAsync(connection, queues), queue => Assert.Equal(0u, queue.Value));
+            }
+
+            await faults.StartAsync("api");
+            await faults.StartAsync("rating");
+
+            var product = (await client.CreateProductAsync("after reset")).Id();
+            Assert.Equal(oldProduct, product);
+            await client.CreateReviewAsync(product, 5);
+
+            // Its own review only: the old review-created, had it stayed queued, would have been counted too (2 reviews at 3.0).
+            await ServedRatings.WaitForAsync(client, apiDatabase, product, 1, 5);
+            await using (var connection = await TestBus.ConnectAsync(App))
+            {
+                Assert.All(await QueuedAsync(connection, queues), queue => Assert.Equal(0u, queue.Value));
+            }
+        }
+        finally
+        {
+            await faults.EnsureRunningAsync("api");
+            await faults.EnsureRunningAsync("rating");
+        }
+    }
+
+    private static async Task<Dictionary<string, uint>> QueuedAsync(IConnection connection, IEnumerable<string> queues)
+    {
+        await using var channel = await connection.CreateChannelAsync();
+        var counts = new Dictionary<string, uint>();
+        foreach (var queue in queues)
+        {
+            counts[queue] = await channel.MessageCountAsync(queue);
+        }
+
+        return counts;
     }
 
     private static async Task<List<string>> ApplicationTablesAsync(NpgsqlConnection connection)

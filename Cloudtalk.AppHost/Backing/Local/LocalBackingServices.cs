@@ -23,7 +23,7 @@ public static class LocalBackingServices
         var (postgres, apiDatabase, ratingDatabase) = builder.AddLocalPostgres(state);
         var messaging = builder.AddLocalRabbitMq(state);
         var cache = builder.AddLocalRedis(state);
-        postgres.WithResetDatabasesCommand(apiDatabase, ratingDatabase, cache);
+        postgres.WithResetDatabasesCommand(apiDatabase, ratingDatabase, messaging, cache);
 
         return new BackingServices(apiDatabase, ratingDatabase, messaging, cache);
     }

@@ -1,20 +1,26 @@
 using Cloudtalk.AppHost.Commands;
 using Cloudtalk.Common.Caching;
+using Cloudtalk.Common.Messaging;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
 using StackExchange.Redis;
 
 namespace Cloudtalk.AppHost.Backing.Local;
 
 /// <summary>
 /// The dashboard command "reset-databases" on the local PostgreSQL (local mode only: it is a developer's tool,
-/// never offered against a deployed database). It empties every application table of both databases, then
-/// flushes the local Redis and retires the Api's in-process cache entries, so that no cached answer outlives the
-/// rows it came from. The schema and its migration history stay, so the services go on without a restart.
+/// never offered against a deployed database). It empties every application table of both databases, purges the
+/// consuming queues and their dead-letter queues, then flushes the local Redis and retires the Api's in-process
+/// cache entries, so that no cached answer outlives the rows it came from. The schema and its migration history
+/// stay, so the services go on without a restart.
 /// </summary>
 /// <remarks>
-/// Meant for an idle system: an event still queued in RabbitMQ when the tables are emptied is processed afterwards
-/// against the empty tables (a review event for a product that no longer exists ends in the dead-letter queue).
+/// <para>Why the queues: ids start at 1 again, so an event about an old product, still queued, would otherwise be
+/// applied to the new product that gets its id (an old <c>review-created</c> counted in the new product's rating).</para>
+/// <para>Meant for an idle system all the same: an event a service has already taken off its queue when the command
+/// runs is still handled afterwards, against the empty tables.</para>
 /// </remarks>
 internal static class ResetDatabasesCommand
 {
@@ -34,19 +40,22 @@ internal static class ResetDatabasesCommand
         this IResourceBuilder<ExecutableResource> postgres,
         IResourceBuilder<IResourceWithConnectionString> apiDatabase,
         IResourceBuilder<IResourceWithConnectionString> ratingDatabase,
+        IResourceBuilder<IResourceWithConnectionString> messaging,
         IResourceBuilder<IResourceWithConnectionString> cache) =>
         postgres.WithCommand(Name, "Reset databases",
-            context => ResetAsync([apiDatabase.Resource, ratingDatabase.Resource], cache.Resource, context),
+            context => ResetAsync([apiDatabase.Resource, ratingDatabase.Resource], messaging.Resource, cache.Resource, context),
             new CommandOptions
             {
-                Description = "Empties every table of the Api's and Rating's databases (ids start at 1 again) and flushes the local Redis.",
-                ConfirmationMessage = "Delete every product, review and rating of this local run?",
+                Description = "Empties every table of the Api's and Rating's databases (ids start at 1 again), purges the " +
+                    "services' queues and dead-letter queues and flushes the local Redis.",
+                ConfirmationMessage = "Delete every product, review, rating and queued event of this local run?",
                 IconName = "DatabaseArrowDown",
                 UpdateState = CommandState.EnabledWhenHealthy,
             });
 
     private static async Task<ExecuteCommandResult> ResetAsync(
-        IResourceWithConnectionString[] databases, IResourceWithConnectionString cache, ExecuteCommandContext context)
+        IResourceWithConnectionString[] databases, IResourceWithConnectionString messaging, IResourceWithConnectionString cache,
+        ExecuteCommandContext context)
     {
         var cancellationToken = context.CancellationToken;
         try
@@ -57,13 +66,20 @@ internal static class ResetDatabasesCommand
                 emptied += await EmptyTablesAsync(database, cancellationToken);
             }
 
+            // After the tables, which include the outboxes: the relays publish nothing old after that, except what
+            // they had already claimed, and that lands on the queues before the purge.
+            var purged = await PurgeQueuesAsync(messaging, cancellationToken);
+
             // After the tables: an answer cached in between would otherwise survive the reset.
             await FlushAsync(cache, cancellationToken);
 
-            context.Logger.LogInformation("Reset: emptied {Tables} tables and flushed the cache", emptied);
-            return CommandResults.Success($"Emptied {emptied} tables in {databases.Length} databases and flushed the cache.");
+            context.Logger.LogInformation("Reset: emptied {Tables} tables, purged {Messages} queued messages and flushed the cache",
+                emptied, purged);
+            return CommandResults.Success(
+                $"Emptied {emptied} tables in {databases.Length} databases, purged {purged} queued messages and flushed the cache.");
         }
-        catch (Exception exception) when (exception is NpgsqlException or RedisException or TimeoutException)
+        catch (Exception exception) when (exception is NpgsqlException or RedisException or TimeoutException
+            or RabbitMQClientException or IOException)
         {
             return CommandResults.Failure($"The reset failed: {exception.Message}");
         }
@@ -111,6 +127,27 @@ internal static class ResetDatabasesCommand
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
             }
         }
+    }
+
+    /// <summary>Purges every consuming queue and its dead-letter queue; returns how many messages they held.</summary>
+    private static async Task<uint> PurgeQueuesAsync(IResourceWithConnectionString messaging, CancellationToken cancellationToken)
+    {
+        var connectionString = await messaging.GetConnectionStringAsync(cancellationToken)
+            ?? throw new InvalidOperationException($"{messaging.Name} has no connection string yet.");
+        var factory = new ConnectionFactory { Uri = new Uri(connectionString), AutomaticRecoveryEnabled = false };
+        await using var connection = await factory.CreateConnectionAsync("cloudtalk-apphost reset-databases", cancellationToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        // Declaring is idempotent, and a purge of a queue no service has declared yet would close the channel.
+        await MessagingTopology.DeclareAsync(channel, cancellationToken);
+
+        uint purged = 0;
+        foreach (var queue in MessagingTopology.Queues.Keys)
+        {
+            purged += await channel.QueuePurgeAsync(queue, cancellationToken);
+            purged += await channel.QueuePurgeAsync(MessagingTopology.DeadLetterQueueOf(queue), cancellationToken);
+        }
+
+        return purged;
     }
 
     /// <summary>

@@ -25,7 +25,8 @@ namespace Cloudtalk.Api.Ratings;
 /// has handed out belonged to a product that was deleted while its rating was in flight (normal: reviews and the
 /// product-deleted event race through Rating): the event is acknowledged and ignored, so that the dead-letter queue
 /// only ever holds what needs a look. An id it never handed out is an unknown product, which the contract
-/// dead-letters: <see cref="UnprocessableEventException"/>, after the rest of the batch has been applied.</item>
+/// dead-letters: <see cref="UnprocessableEventException"/> naming those events, after the rest of the batch has
+/// been applied, so the consumer dead-letters them alone and acknowledges the rest without handling it again.</item>
 /// <item>After a change the list pages are invalidated and each changed product's cached answer is replaced by the
 /// updated row the statement returned, so the next read shows the new rating at once and, on a busy product, still
 /// finds it in the cache instead of going to the database. The replacement is stored only where no other write
@@ -98,12 +99,12 @@ public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cac
 
         if (gone.Count > 0)
         {
-            await SortOutMissingProductsAsync(gone, cancellationToken);
+            await SortOutMissingProductsAsync(batch, gone, cancellationToken);
         }
     }
 
     /// <summary>Ignores ratings of deleted products; throws for a product id that was never handed out.</summary>
-    private async Task SortOutMissingProductsAsync(List<RatingUpdated> gone, CancellationToken cancellationToken)
+    private async Task SortOutMissingProductsAsync(IReadOnlyList<IncomingEvent> batch, List<RatingUpdated> gone, CancellationToken cancellationToken)
     {
         // NULL until the first product is created.
         var lastIssued = await db.Database
@@ -114,10 +115,18 @@ public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cac
             LogProductGone(logger, rating.ProductId, rating.Version);
         }
 
-        if (gone.FirstOrDefault(rating => lastIssued is null || rating.ProductId > lastIssued) is { } unknown)
+        var unknown = gone.Where(rating => lastIssued is null || rating.ProductId > lastIssued)
+            .Select(rating => rating.ProductId)
+            .ToHashSet();
+        if (unknown.Count > 0)
         {
+            // Every event about those products, not only the newest that was looked at.
+            var eventIds = batch.Where(incoming => unknown.Contains(((RatingUpdated)incoming.Event).ProductId))
+                .Select(incoming => incoming.Metadata.EventId)
+                .ToArray();
             throw new UnprocessableEventException(
-                $"rating-updated for product {unknown.ProductId}, which never existed (the last product id handed out is {lastIssued?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).");
+                $"rating-updated for {(unknown.Count == 1 ? "product" : "products")} {string.Join(", ", unknown.Order())}, which never existed (the last product id handed out is {lastIssued?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).",
+                eventIds);
         }
     }
 

@@ -25,7 +25,9 @@ namespace Cloudtalk.Common.Messaging;
 /// <item>A failure is retried in-process with exponential backoff (<see cref="MessagingOptions.MaxHandlingAttempts"/>),
 /// then the message is rejected without requeue, which the queue dead-letters into <c>&lt;queue&gt;.dlq</c>.</item>
 /// <item>A batch of several events that fails for a reason that is not transient is handled again one event at a
-/// time, so only the bad event is retried and dead-lettered.</item>
+/// time, so only the bad event is retried and dead-lettered; unless the handler names the bad events in an
+/// <see cref="UnprocessableEventException"/> after handling the others: then those are dead-lettered and the
+/// others acknowledged, and nothing is handled twice.</item>
 /// <item>Bad JSON, a missing or malformed message id, an event name the handler does not accept, or an
 /// <see cref="UnprocessableEventException"/> is dead-lettered at once.</item>
 /// <item>A transient failure (<see cref="TransientFailures"/>) is retried until it passes or the service stops,
@@ -314,26 +316,38 @@ public sealed partial class EventConsumer(
         Split,
     }
 
+    /// <summary>
+    /// What became of a batch: one outcome for all its events, except for the events in <see cref="Unprocessable"/>
+    /// (named by the handler, which handled the others), which are dead-lettered.
+    /// </summary>
+    private readonly record struct BatchOutcome(Outcome Outcome, IReadOnlySet<Guid>? Unprocessable = null)
+    {
+        public static implicit operator BatchOutcome(Outcome outcome) => new(outcome);
+
+        public Outcome Of(IncomingEvent incoming) =>
+            Unprocessable is not null && Unprocessable.Contains(incoming.Metadata.EventId) ? Outcome.DeadLetter : Outcome;
+    }
+
     /// <summary>The outcome of each event: the batch's, or each event's own when the batch had to be split.</summary>
     private async Task<Outcome[]> HandleAsync(List<IncomingEvent> events, CancellationToken stoppingToken)
     {
-        var outcome = await HandleTogetherAsync(events, stoppingToken);
-        if (outcome != Outcome.Split)
+        var batch = await HandleTogetherAsync(events, stoppingToken);
+        if (batch.Outcome != Outcome.Split)
         {
-            return Enumerable.Repeat(outcome, events.Count).ToArray();
+            return events.Select(batch.Of).ToArray();
         }
 
         var outcomes = new Outcome[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            outcomes[i] = await HandleTogetherAsync([events[i]], stoppingToken);
+            outcomes[i] = (await HandleTogetherAsync([events[i]], stoppingToken)).Outcome;
         }
 
         return outcomes;
     }
 
     /// <summary>Runs the handler on the events until it succeeds, the attempts are used up, or the service stops.</summary>
-    private async Task<Outcome> HandleTogetherAsync(List<IncomingEvent> events, CancellationToken stoppingToken)
+    private async Task<BatchOutcome> HandleTogetherAsync(List<IncomingEvent> events, CancellationToken stoppingToken)
     {
         var first = events[0];
         var tags = new TagList { { "messaging.destination.name", registration.Queue }, { "cloudtalk.event", first.Metadata.EventName } };
@@ -372,6 +386,17 @@ public sealed partial class EventConsumer(
                     return Outcome.Abandoned;
                 }
             }
+            catch (UnprocessableEventException exception) when (events.Count > 1 && NamedIn(events, exception) is { Count: > 0 } named)
+            {
+                // The handler has handled the rest of the batch: only what it named is dead-lettered, nothing is split.
+                foreach (var incoming in events.Where(incoming => named.Contains(incoming.Metadata.EventId)))
+                {
+                    LogDeadLetter(logger, incoming.Metadata.EventId.ToString(), incoming.Metadata.EventName, registration.Queue,
+                        exception.Message);
+                }
+
+                return new BatchOutcome(Outcome.Handled, named);
+            }
             catch (Exception exception) when (events.Count > 1)
             {
                 LogBatchFailed(logger, events.Count, registration.Queue, ErrorSummary.Of(exception));
@@ -402,6 +427,10 @@ public sealed partial class EventConsumer(
             }
         }
     }
+
+    /// <summary>The events of the batch the exception names as unprocessable.</summary>
+    private static HashSet<Guid> NamedIn(List<IncomingEvent> events, UnprocessableEventException exception) =>
+        events.Select(incoming => incoming.Metadata.EventId).Where(exception.EventIds.Contains).ToHashSet();
 
     private Activity? StartBatchActivity(List<IncomingEvent> events)
     {

@@ -9,7 +9,9 @@ namespace Cloudtalk.Common.Messaging;
 /// transaction), before returning. Events come in any order, and one may come twice.
 /// <para>
 /// When a batch of several events fails for a reason that is not transient, the consumer handles its events again
-/// one by one, so one bad event cannot hold back the others. For a single event: throw
+/// one by one, so one bad event cannot hold back the others. A handler that can tell which events of its batch can
+/// never succeed may instead handle (commit) the others and then throw an <see cref="UnprocessableEventException"/>
+/// naming those: they are dead-lettered, the others acknowledged, and nothing is handled again. For a single event: throw
 /// <see cref="UnprocessableEventException"/> for an event that can never succeed (dead-lettered at once); any other
 /// exception is retried with backoff and dead-lettered when the attempts are used up, or retried until it passes
 /// when it is transient (<see cref="TransientFailures"/>), for a batch as for a single event.

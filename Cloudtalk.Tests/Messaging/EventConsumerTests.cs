@@ -118,16 +118,55 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
     public async Task A_batch_with_a_bad_event_is_split_so_the_others_are_handled_once_and_only_the_bad_one_is_dead_lettered()
     {
         var script = _host.Services.GetRequiredService<HandlerScript>();
-        var gate = new ReviewCreated(10, 1, 1, 1);
+        var healthy = Enumerable.Range(11, 5).Select(id => new ReviewCreated(id, 1, 1, 1)).ToArray();
+        var hopeless = new ReviewCreated(16, 1, 1, 1);
+        script.Failures[hopeless.ReviewId] = (int.MaxValue, () => new UnprocessableEventException("unknown product"));
+
+        var hopelessId = await QueueOneBatchAsync(script, gateReviewId: 10, healthy, hopeless);
+
+        Assert.Equal(hopelessId, await TakeDeadLetterAsync());
+        await Eventually.WaitAsync(() => Task.FromResult(healthy.All(@event => script.Handled.ContainsKey(@event.ReviewId))),
+            handled => handled, TestBus.ConvergenceTimeout, () => "a healthy message of the split batch was not handled");
+        Assert.Equal(6, script.LargestBatch);
+        Assert.All(healthy, @event => Assert.Equal(1, script.Handled[@event.ReviewId]));
+        Assert.Equal(1, script.Attempts[hopeless.ReviewId]);
+        Assert.False(script.Handled.ContainsKey(hopeless.ReviewId));
+    }
+
+    [Fact]
+    public async Task A_batch_whose_handler_names_its_unprocessable_events_is_not_split_and_only_those_are_dead_lettered()
+    {
+        var script = _host.Services.GetRequiredService<HandlerScript>();
+        var healthy = Enumerable.Range(21, 5).Select(id => new ReviewCreated(id, 1, 1, 1)).ToArray();
+        var hopeless = new ReviewCreated(26, 1, 1, 1);
+        script.Named[hopeless.ReviewId] = true;
+
+        var hopelessId = await QueueOneBatchAsync(script, gateReviewId: 20, healthy, hopeless);
+
+        Assert.Equal(hopelessId, await TakeDeadLetterAsync());
+        await Eventually.WaitAsync(() => Task.FromResult(healthy.All(@event => script.Handled.ContainsKey(@event.ReviewId))),
+            handled => handled, TestBus.ConvergenceTimeout, () => "a healthy message of the batch was not handled");
+        Assert.Equal(6, script.LargestBatch);
+        // Handled in the batch and acknowledged: never handled again on its own, as a split would.
+        Assert.All(healthy, @event => Assert.Equal(1, script.Handled[@event.ReviewId]));
+        Assert.All(healthy, @event => Assert.False(script.Attempts.ContainsKey(@event.ReviewId)));
+        Assert.False(script.Attempts.ContainsKey(hopeless.ReviewId));
+        Assert.False(script.Handled.ContainsKey(hopeless.ReviewId));
+        Assert.Null(await PeekDeadLetterAsync());
+    }
+
+    /// <summary>
+    /// Holds the only worker at a gate while the healthy events, with the hopeless one among them, reach the consumer
+    /// and queue up behind it; then opens the gate, so they are its next batch. Returns the hopeless one's message id.
+    /// </summary>
+    private async Task<string> QueueOneBatchAsync(HandlerScript script, long gateReviewId, ReviewCreated[] healthy, ReviewCreated hopeless)
+    {
+        var gate = new ReviewCreated(gateReviewId, 1, 1, 1);
         script.Gates[gate.ReviewId] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await PublishAsync(gate);
         await Eventually.WaitAsync(() => Task.FromResult(script.Attempts.ContainsKey(gate.ReviewId)), started => started,
             TestBus.ConvergenceTimeout, () => "the gate message was not picked up");
 
-        // While the only worker waits at the gate, these reach the consumer and queue up: its next batch.
-        var healthy = Enumerable.Range(11, 5).Select(id => new ReviewCreated(id, 1, 1, 1)).ToArray();
-        var hopeless = new ReviewCreated(16, 1, 1, 1);
-        script.Failures[hopeless.ReviewId] = (int.MaxValue, () => new UnprocessableEventException("unknown product"));
         foreach (var @event in healthy.Take(2))
         {
             await PublishAsync(@event);
@@ -142,14 +181,7 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
         await Eventually.WaitAsync(ReadyMessagesAsync, ready => ready == 0, TestBus.ConvergenceTimeout,
             () => "the broker did not hand the messages to the consumer");
         script.Gates[gate.ReviewId].SetResult();
-
-        Assert.Equal(hopelessId, await TakeDeadLetterAsync());
-        await Eventually.WaitAsync(() => Task.FromResult(healthy.All(@event => script.Handled.ContainsKey(@event.ReviewId))),
-            handled => handled, TestBus.ConvergenceTimeout, () => "a healthy message of the split batch was not handled");
-        Assert.Equal(6, script.LargestBatch);
-        Assert.All(healthy, @event => Assert.Equal(1, script.Handled[@event.ReviewId]));
-        Assert.Equal(1, script.Attempts[hopeless.ReviewId]);
-        Assert.False(script.Handled.ContainsKey(hopeless.ReviewId));
+        return hopelessId;
     }
 
     private async Task<uint> ReadyMessagesAsync()
@@ -198,6 +230,9 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
 
         public ConcurrentDictionary<long, TaskCompletionSource> Gates { get; } = new();
 
+        /// <summary>Reviews the handler names as unprocessable after handling the rest of their batch.</summary>
+        public ConcurrentDictionary<long, bool> Named { get; } = new();
+
         /// <summary>Attempts of each review on its own (not counting the batch it came in, if it was split).</summary>
         public ConcurrentDictionary<long, int> Attempts { get; } = new();
 
@@ -217,12 +252,31 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
         }
     }
 
-    /// <summary>All or nothing, like a transaction: one scripted failure fails the whole batch.</summary>
+    /// <summary>
+    /// All or nothing, like a transaction: one scripted failure fails the whole batch. Except the named reviews: the
+    /// others of their batch are handled, then those are named in an <see cref="UnprocessableEventException"/>.
+    /// </summary>
     public sealed class ScriptedHandler(HandlerScript script) : IIntegrationEventBatchHandler
     {
         public async Task HandleAsync(IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
         {
             script.SawBatch(batch.Count);
+            var named = batch.Where(incoming => script.Named.ContainsKey(((ReviewCreated)incoming.Event).ReviewId)).ToList();
+            if (named.Count > 0)
+            {
+                if (batch.Count == 1)
+                {
+                    script.Attempts.AddOrUpdate(((ReviewCreated)batch[0].Event).ReviewId, 1, (_, previous) => previous + 1);
+                }
+
+                foreach (var incoming in batch.Except(named))
+                {
+                    script.Handled.AddOrUpdate(((ReviewCreated)incoming.Event).ReviewId, 1, (_, previous) => previous + 1);
+                }
+
+                throw new UnprocessableEventException("unknown product", named.Select(incoming => incoming.Metadata.EventId).ToArray());
+            }
+
             var events = batch.Select(incoming => (ReviewCreated)incoming.Event).ToList();
             foreach (var @event in events)
             {

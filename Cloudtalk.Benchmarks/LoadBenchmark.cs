@@ -14,6 +14,8 @@ public static class LoadBenchmark
     /// <summary>The background writes per second of the propagation phases: idle, the original's breaking point, 4× that.</summary>
     private static readonly int[] PropagationRates = [0, 250, 1000];
 
+    private const string ApiProcess = "Cloudtalk.Api";
+
     public static async Task<int> RunAsync(BenchmarkOptions options)
     {
         await WaitForApiAsync(options.Api);
@@ -28,6 +30,8 @@ public static class LoadBenchmark
         var probeProducts = products.Take(Math.Max(1, products.Count / 20)).ToArray();
         var loadProducts = products.Skip(probeProducts.Length).ToArray();
         var hotSet = loadProducts.Take(100).ToArray();
+        // The Api's peak as it stood after each phase: the phase where it rises is where the peak came from.
+        var apiPeakAfter = new List<PhasePeak> { new("seeding", PeakMemory.OfService(ApiProcess)) };
 
         var deadlocksBefore = await DatabaseDeadlocks.CountAsync();
         var wrk = new WrkRunner(options);
@@ -47,6 +51,7 @@ public static class LoadBenchmark
         {
             Console.WriteLine($"Measuring {scenario.Name}...");
             results.Add(await wrk.RunAsync(scenario, target));
+            apiPeakAfter.Add(new(scenario.Name, PeakMemory.OfService(ApiProcess)));
         }
 
         if (target != options.Api && options.Selects("proxy"))
@@ -54,6 +59,7 @@ public static class LoadBenchmark
             Console.WriteLine("Measuring get-by-id through the AppHost's proxy...");
             var proxied = await wrk.RunAsync(Scenario.GetById(hotSet), options.Api);
             results.Insert(1, proxied with { Scenario = proxied.Scenario + $", via the proxy at :{options.Api.Port}" });
+            apiPeakAfter.Add(new("get-by-id via the proxy", PeakMemory.OfService(ApiProcess)));
         }
 
         var probe = new PropagationProbe(http, client, probeProducts);
@@ -68,6 +74,7 @@ public static class LoadBenchmark
             var measured = await probe.MeasureAsync(rate == 0 ? "idle" : $"under {rate} writes/s offered", options.PropagationSamples);
             await background.DisposeAsync();
             backgroundErrors += background.Errors;
+            apiPeakAfter.Add(new($"propagation, {measured.Label}", PeakMemory.OfService(ApiProcess)));
             propagation.Add(rate == 0 ? measured : measured with
             {
                 Label = measured.Label + $" ({background.AchievedPerSecond:F0}/s achieved, {background.Skipped} skipped at {BackgroundWriter.MaxInFlight} in flight)",
@@ -75,12 +82,13 @@ public static class LoadBenchmark
             if (rate == 1000)
             {
                 exactness = await ExactnessCheck.WaitUntilExactAsync(client, TimeSpan.FromSeconds(30));
+                apiPeakAfter.Add(new("exactness check", PeakMemory.OfService(ApiProcess)));
             }
         }
 
         var deadlocks = await DatabaseDeadlocks.CountAsync() - deadlocksBefore;
         var report = ResultsReport.Render(options, ceiling, results, propagation, exactness, backgroundErrors,
-            PeakMemory.OfServices("Cloudtalk.Api", "Cloudtalk.Rating"), deadlocks);
+            PeakMemory.OfServices(ApiProcess, "Cloudtalk.Rating"), apiPeakAfter, deadlocks);
         Console.WriteLine();
         Console.WriteLine(report);
         if (options.OutputFile is not null)

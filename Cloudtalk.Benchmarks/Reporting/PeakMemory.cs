@@ -7,4 +7,7 @@ public static class PeakMemory
         ServiceProcess.Find(names)
             .GroupBy(process => process.Name)
             .ToDictionary(group => group.Key, group => group.Max(process => process.Memory("VmHWM")));
+
+    /// <summary>The peak so far of one service (its largest process); 0 if none runs.</summary>
+    public static long OfService(string name) => OfServices(name).GetValueOrDefault(name);
 }

@@ -11,7 +11,7 @@ public static class ResultsReport
     public static string Render(
         BenchmarkOptions options, WrkResult ceiling, IReadOnlyList<WrkResult> scenarios,
         IReadOnlyList<PropagationResult> propagation, ExactnessResult? exactness, long backgroundErrors,
-        IReadOnlyDictionary<string, long> peakMemory, long? deadlocks)
+        IReadOnlyDictionary<string, long> peakMemory, IReadOnlyList<PhasePeak> apiPeakAfter, long? deadlocks)
     {
         var text = new StringBuilder();
         var invariant = CultureInfo.InvariantCulture;
@@ -65,7 +65,14 @@ public static class ResultsReport
         text.AppendLine();
         foreach (var (name, bytes) in peakMemory.OrderBy(pair => pair.Key, StringComparer.Ordinal))
         {
-            text.AppendLine(invariant, $"- peak RSS of {name}: {bytes / (1024.0 * 1024):F0} MB");
+            text.AppendLine(invariant, $"- peak RSS of {name}: {Megabytes(bytes)} MB");
+        }
+
+        if (apiPeakAfter.Count > 0)
+        {
+            text.AppendLine(invariant,
+                $"- peak RSS of Cloudtalk.Api as it stood after each phase (a phase whose figure is above the one before raised it): " +
+                $"{string.Join("; ", apiPeakAfter.Select(peak => $"{peak.Phase} {Megabytes(peak.Bytes)} MB"))}");
         }
 
         if (deadlocks is not null)
@@ -75,6 +82,8 @@ public static class ResultsReport
 
         return text.ToString();
     }
+
+    private static string Megabytes(long bytes) => (bytes / (1024.0 * 1024)).ToString("F0", CultureInfo.InvariantCulture);
 
     private static string Bar(double share) => new('#', (int)Math.Round(Math.Clamp(share, 0, 1) * 40));
 }

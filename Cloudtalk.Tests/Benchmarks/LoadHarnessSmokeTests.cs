@@ -66,6 +66,21 @@ public sealed class LoadHarnessSmokeTests(ITestOutputHelper output)
                 line.EndsWith("background write errors: 0.", StringComparison.Ordinal));
             Assert.Contains(lines, line => line.StartsWith("- peak RSS of Cloudtalk.Api: ", StringComparison.Ordinal));
             Assert.Contains(lines, line => line.StartsWith("- peak RSS of Cloudtalk.Rating: ", StringComparison.Ordinal));
+
+            // The Api's peak after each phase: every phase, each read (not 0), and never falling (VmHWM is a high-water mark).
+            const string phasesPrefix = "- peak RSS of Cloudtalk.Api as it stood after each phase ";
+            var phasesLine = lines.FirstOrDefault(line => line.StartsWith(phasesPrefix, StringComparison.Ordinal));
+            Assert.True(phasesLine is not null, $"no per-phase peak line in the report:\n{string.Join('\n', lines)}");
+            var phases = phasesLine[(phasesLine.IndexOf("): ", StringComparison.Ordinal) + 3)..].Split("; ")
+                .Select(phase => (Name: phase[..phase.LastIndexOf(' ', phase.Length - 4)],
+                    Megabytes: int.Parse(phase[(phase.LastIndexOf(' ', phase.Length - 4) + 1)..^3], CultureInfo.InvariantCulture)))
+                .ToList();
+            Assert.Equal(
+                ["seeding", .. Scenarios.Skip(1), "propagation, idle", "exactness check"],
+                phases.Select(phase => phase.Name).Where(name =>
+                    !name.StartsWith("propagation, under", StringComparison.Ordinal) && name != "get-by-id via the proxy"));
+            Assert.All(phases, phase => Assert.True(phase.Megabytes > 0, $"{phase.Name}: {phase.Megabytes} MB"));
+            Assert.Equal(phases.Select(phase => phase.Megabytes).Order(), phases.Select(phase => phase.Megabytes));
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Aspire.Hosting.Testing;
 using Cloudtalk.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -71,9 +72,8 @@ public sealed class LoadHarnessSmokeTests(ITestOutputHelper output)
             const string phasesPrefix = "- peak RSS of Cloudtalk.Api as it stood after each phase ";
             var phasesLine = lines.FirstOrDefault(line => line.StartsWith(phasesPrefix, StringComparison.Ordinal));
             Assert.True(phasesLine is not null, $"no per-phase peak line in the report:\n{string.Join('\n', lines)}");
-            var phases = phasesLine[(phasesLine.IndexOf("): ", StringComparison.Ordinal) + 3)..].Split("; ")
-                .Select(phase => (Name: phase[..phase.LastIndexOf(' ', phase.Length - 4)],
-                    Megabytes: int.Parse(phase[(phase.LastIndexOf(' ', phase.Length - 4) + 1)..^3], CultureInfo.InvariantCulture)))
+            var phases = Regex.Matches(phasesLine[(phasesLine.IndexOf("): ", StringComparison.Ordinal) + 3)..], @"(?<name>[^;]+?) (?<mb>\d+) MB(; |$)")
+                .Select(match => (Name: match.Groups["name"].Value, Megabytes: int.Parse(match.Groups["mb"].Value, CultureInfo.InvariantCulture)))
                 .ToList();
             Assert.Equal(
                 ["seeding", .. Scenarios.Skip(1), "propagation, idle", "exactness check"],

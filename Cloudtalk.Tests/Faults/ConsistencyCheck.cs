@@ -147,13 +147,13 @@ public static class ConsistencyCheck
     /// <summary>The messages on a queue whose JSON body names one of the products; every message is put back.</summary>
     private static async Task<int> CountAboutAsync(IChannel channel, string queue, IReadOnlyList<long> products)
     {
-        var taken = new List<ulong>();
+        ulong lastTaken = 0;
         var count = 0;
         try
         {
             while (await channel.BasicGetAsync(queue, autoAck: false) is { } message)
             {
-                taken.Add(message.DeliveryTag);
+                lastTaken = message.DeliveryTag;
                 if (ProductOf(message.Body) is { } product && products.Contains(product))
                 {
                     count++;
@@ -162,9 +162,10 @@ public static class ConsistencyCheck
         }
         finally
         {
-            foreach (var tag in taken)
+            if (lastTaken > 0)
             {
-                await channel.BasicNackAsync(tag, multiple: false, requeue: true);
+                // Every message this channel holds, at once (the channel's earlier queues were put back already).
+                await channel.BasicNackAsync(lastTaken, multiple: true, requeue: true);
             }
         }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using Cloudtalk.Tests.Infrastructure;
 using Cloudtalk.Tests.Messaging;
@@ -53,15 +54,23 @@ internal static class ApiProcesses
             .First(url => url.StartsWith("http://", StringComparison.Ordinal));
 
     /// <summary>
-    /// True if <paramref name="client"/>'s process answers product <paramref name="id"/> from its own memory: the Redis
+    /// Whether <paramref name="client"/>'s process answers product <paramref name="id"/> from its own memory: the Redis
     /// entry is overwritten behind its back, and the process still answers what it read before.
     /// </summary>
-    public static async Task<bool> AnswersFromMemoryAsync(CloudtalkApp app, HttpClient client, long id)
+    /// <remarks>
+    /// Tried for up to <see cref="LayerTimeout"/>, not a fixed number of times: one Redis call slower than the
+    /// operation timeout (a loaded machine, a replica still warming up) opens the process's circuit for its break
+    /// duration and switches the layer off until Redis answers again, which quick attempts can all fall into.
+    /// </remarks>
+    public static async Task<MemoryProbe> ProbeInProcessLayerAsync(CloudtalkApp app, HttpClient client, long id)
     {
         await using var redis = await app.ConnectRedisAsync();
-        // The in-process entries live 1 s: a slow round can miss it, several cannot all miss.
-        for (var attempt = 0; attempt < 5; attempt++)
+        var trying = Stopwatch.StartNew();
+        var attempts = 0;
+        var withRedisEntry = 0;
+        while (trying.Elapsed < LayerTimeout)
         {
+            attempts++;
             var read = await client.GetJsonAsync($"/api/products/{id}");
             // An attempt counts only if there was a Redis entry to tamper with: without one, any answer would pass.
             var keys = await redis.CacheKeysAsync($"cloudtalk:*:product:{id}:item");
@@ -73,14 +82,31 @@ internal static class ApiProcesses
             }
 
             var again = await client.GetJsonAsync($"/api/products/{id}");
+            withRedisEntry += keys.Count > 0 ? 1 : 0;
             if (keys.Count > 0 && again.GetProperty("name").GetString() == read.GetProperty("name").GetString())
             {
-                return true;
+                return new MemoryProbe(true, attempts, withRedisEntry, trying.Elapsed);
             }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200));
         }
 
-        return false;
+        return new MemoryProbe(false, attempts, withRedisEntry, trying.Elapsed);
     }
+
+    /// <summary>
+    /// What <see cref="ProbeInProcessLayerAsync"/> saw. Attempts without a Redis entry point at an open circuit (the
+    /// process did not store in Redis either); with one, at a layer that is off while Redis answers.
+    /// </summary>
+    public sealed record MemoryProbe(bool Answered, int Attempts, int WithRedisEntry, TimeSpan Elapsed)
+    {
+        public override string ToString() => Answered
+            ? $"answered from memory at attempt {Attempts}, after {Elapsed.TotalSeconds:0.0} s"
+            : $"never answered from memory in {Attempts} attempts over {Elapsed.TotalSeconds:0.0} s, {WithRedisEntry} of them with a Redis entry";
+    }
+
+    /// <summary>Several circuit breaks and leases: a layer still off after this is off for good.</summary>
+    private static readonly TimeSpan LayerTimeout = TimeSpan.FromSeconds(20);
 }
 
 /// <summary>One Api replica: the in-process layer (on by default) answers hot reads, and writes drop its entries.</summary>
@@ -94,7 +120,8 @@ public sealed class ApiInProcessCacheTests(CloudtalkAppFixture fixture)
         var product = await api.CreateProductAsync("in memory");
         var id = product.Id();
 
-        Assert.True(await ApiProcesses.AnswersFromMemoryAsync(fixture.App, api, id), "the Api read its product from Redis every time");
+        var probe = await ApiProcesses.ProbeInProcessLayerAsync(fixture.App, api, id);
+        Assert.True(probe.Answered, $"the Api read its product from Redis every time: {probe}");
 
         using var put = await api.PutJsonAsync($"/api/products/{id}", new { name = "written" });
         Assert.Equal(HttpStatusCode.OK, put.StatusCode);
@@ -118,7 +145,8 @@ public sealed class ReplicatedApiInProcessCacheTests(ReplicatedRatingFixture fix
         using var reader = new HttpClient { BaseAddress = replicas[1] };
         var product = await writer.CreateProductAsync("round 0");
         var id = product.Id();
-        Assert.True(await ApiProcesses.AnswersFromMemoryAsync(fixture.App, reader, id), "the reading replica's in-process layer is off");
+        var probe = await ApiProcesses.ProbeInProcessLayerAsync(fixture.App, reader, id);
+        Assert.True(probe.Answered, $"the reading replica's in-process layer is off: {probe}");
 
         for (var round = 1; round <= 20; round++)
         {
@@ -141,7 +169,8 @@ public sealed class ReplicatedApiInProcessCacheTests(ReplicatedRatingFixture fix
         using var writer = new HttpClient { BaseAddress = replicas[0].Address };
         using var reader = new HttpClient { BaseAddress = replicas[1].Address };
         var id = (await writer.CreateProductAsync("before the freeze")).Id();
-        Assert.True(await ApiProcesses.AnswersFromMemoryAsync(fixture.App, reader, id), "the reading replica's in-process layer is off");
+        var probe = await ApiProcesses.ProbeInProcessLayerAsync(fixture.App, reader, id);
+        Assert.True(probe.Answered, $"the reading replica's in-process layer is off: {probe}");
         await reader.GetJsonAsync($"/api/products/{id}");
 
         // Frozen (as by a long GC pause or a stopped VM), it cannot acknowledge: the writer answers once its lease is over.

@@ -26,7 +26,8 @@ namespace Cloudtalk.Api.Ratings;
 /// product-deleted event race through Rating): the event is acknowledged and ignored, so that the dead-letter queue
 /// only ever holds what needs a look. An id it never handed out is an unknown product, which the contract
 /// dead-letters: <see cref="UnprocessableEventException"/> naming those events, after the rest of the batch has
-/// been applied, so the consumer dead-letters them alone and acknowledges the rest without handling it again.</item>
+/// been applied, so the consumer dead-letters them alone and acknowledges the rest without handling it again. An
+/// out-of-range rating is set apart before anything is applied and named in the same exception.</item>
 /// <item>After a change the list pages are invalidated and each changed product's cached answer is replaced by the
 /// updated row the statement returned, so the next read shows the new rating at once and, on a busy product, still
 /// finds it in the cache instead of going to the database. The replacement is stored only where no other write
@@ -39,7 +40,19 @@ public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cac
 {
     public async Task HandleAsync(IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
     {
-        var newest = batch.Select(Validated)
+        var validated = ValidatedBatch.Of(batch, ProblemOf);
+        var unknown = validated.Accepted.Count > 0 ? await ApplyAsync(validated.Accepted, cancellationToken) : null;
+        // After the rest is committed: the consumer dead-letters only these, and handles nothing again.
+        if (validated.Rejection(unknown) is { } rejection)
+        {
+            throw rejection;
+        }
+    }
+
+    /// <returns>The exception naming the events about products that never existed, if any.</returns>
+    private async Task<UnprocessableEventException?> ApplyAsync(IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
+    {
+        var newest = batch.Select(incoming => (RatingUpdated)incoming.Event)
             .GroupBy(rating => rating.ProductId)
             .Select(ratings => ratings.MaxBy(rating => rating.Version)!)
             .OrderBy(rating => rating.ProductId)
@@ -97,14 +110,11 @@ public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cac
             await cache.InvalidateAndReplaceAsync(seen, replacements, [.. toInvalidate.Select(ProductCacheScopes.Item), ProductCacheScopes.List]);
         }
 
-        if (gone.Count > 0)
-        {
-            await SortOutMissingProductsAsync(batch, gone, cancellationToken);
-        }
+        return gone.Count > 0 ? await SortOutMissingProductsAsync(batch, gone, cancellationToken) : null;
     }
 
-    /// <summary>Ignores ratings of deleted products; throws for a product id that was never handed out.</summary>
-    private async Task SortOutMissingProductsAsync(IReadOnlyList<IncomingEvent> batch, List<RatingUpdated> gone, CancellationToken cancellationToken)
+    /// <summary>Ignores ratings of deleted products; names the events about a product id that was never handed out.</summary>
+    private async Task<UnprocessableEventException?> SortOutMissingProductsAsync(IReadOnlyList<IncomingEvent> batch, List<RatingUpdated> gone, CancellationToken cancellationToken)
     {
         // NULL until the first product is created.
         var lastIssued = await db.Database
@@ -124,26 +134,23 @@ public sealed partial class RatingUpdatedHandler(ApiDbContext db, CacheAside cac
             var eventIds = batch.Where(incoming => unknown.Contains(((RatingUpdated)incoming.Event).ProductId))
                 .Select(incoming => incoming.Metadata.EventId)
                 .ToArray();
-            throw new UnprocessableEventException(
+            return new UnprocessableEventException(
                 $"rating-updated for {(unknown.Count == 1 ? "product" : "products")} {string.Join(", ", unknown.Order())}, which never existed (the last product id handed out is {lastIssued?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}).",
                 eventIds);
         }
+
+        return null;
     }
 
-    private static RatingUpdated Validated(IncomingEvent incoming)
-    {
-        if (incoming.Event is not RatingUpdated rating ||
-            rating.ProductId <= 0 || rating.ReviewCount < 0 || rating.Version <= 0 ||
-            !double.IsFinite(rating.AverageRating) || rating.AverageRating is < 0 or > 5 ||
-            (rating.ReviewCount == 0 && rating.AverageRating != 0) ||
-            (rating.ReviewCount > 0 && rating.AverageRating < 1))
-        {
-            throw new UnprocessableEventException(
-                $"{incoming.Metadata.EventName} {incoming.Metadata.EventId} is out of range ({incoming.Event}).");
-        }
-
-        return rating;
-    }
+    /// <summary>Why the event can never be applied (not a rating, or out of range), or null if it can.</summary>
+    private static string? ProblemOf(IncomingEvent incoming) =>
+        incoming.Event is not RatingUpdated rating ||
+        rating.ProductId <= 0 || rating.ReviewCount < 0 || rating.Version <= 0 ||
+        !double.IsFinite(rating.AverageRating) || rating.AverageRating is < 0 or > 5 ||
+        (rating.ReviewCount == 0 && rating.AverageRating != 0) ||
+        (rating.ReviewCount > 0 && rating.AverageRating < 1)
+            ? $"{incoming.Metadata.EventName} {incoming.Metadata.EventId} is out of range ({incoming.Event})."
+            : null;
 
     [LoggerMessage(Level = LogLevel.Debug,
         Message = "rating-updated for product {ProductId} (version {Version}) ignored: the product was deleted")]

@@ -25,6 +25,9 @@ namespace Cloudtalk.Rating.Application;
 /// A product changed by several events of the batch gets one <c>rating-updated</c>, with its final state and version,
 /// in the trace of the last event that changed it.</item>
 /// <item>A deleted product keeps a marker; later review events for it change nothing.</item>
+/// <item>An event that can never be applied (not Rating's, or out of range) is set apart before the transaction: the
+/// rest of the batch is applied, then <see cref="UnprocessableEventException"/> names it, so the consumer dead-letters
+/// it alone instead of handling the whole batch again one event at a time.</item>
 /// </list>
 /// A batch costs the same round trips as a single event (three: its reads, its writes, the commit), which is what makes a
 /// busy queue cheap.
@@ -34,11 +37,21 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
 {
     public async Task HandleAsync(IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
     {
-        foreach (var incoming in batch)
+        var validated = ValidatedBatch.Of(batch, ProblemOf);
+        if (validated.Accepted.Count > 0)
         {
-            Validate(incoming);
+            await ApplyAsync(validated.Accepted, cancellationToken);
         }
 
+        // After the rest is committed: the consumer dead-letters only these, and handles nothing again.
+        if (validated.Rejection() is { } rejection)
+        {
+            throw rejection;
+        }
+    }
+
+    private async Task ApplyAsync(IReadOnlyList<IncomingEvent> batch, CancellationToken cancellationToken)
+    {
         await db.Database.CreateExecutionStrategy().ExecuteAsync(async token =>
         {
             db.ChangeTracker.Clear();
@@ -59,20 +72,19 @@ public sealed partial class RatingProjection(RatingDbContext db, TimeProvider ti
         }, cancellationToken);
     }
 
-    private static void Validate(IncomingEvent incoming)
+    /// <summary>Why the event can never be applied (not Rating's, or out of range), or null if it can.</summary>
+    private static string? ProblemOf(IncomingEvent incoming)
     {
         if (incoming.Event is not (ReviewCreated or ReviewUpdated or ReviewDeleted or ProductDeleted))
         {
-            throw new UnprocessableEventException($"{incoming.Metadata.EventName} {incoming.Metadata.EventId} is not an event Rating handles.");
+            return $"{incoming.Metadata.EventName} {incoming.Metadata.EventId} is not an event Rating handles.";
         }
 
         var review = ReviewChangeOf(incoming.Event);
-        if (ProductOf(incoming.Event) <= 0 ||
-            review is { } change && (change.Rating is < 1 or > 5 || change.ReviewId <= 0 || change.Version <= 0))
-        {
-            throw new UnprocessableEventException(
-                $"{incoming.Metadata.EventName} {incoming.Metadata.EventId} is out of range ({incoming.Event}).");
-        }
+        return ProductOf(incoming.Event) <= 0 ||
+            review is { } change && (change.Rating is < 1 or > 5 || change.ReviewId <= 0 || change.Version <= 0)
+            ? $"{incoming.Metadata.EventName} {incoming.Metadata.EventId} is out of range ({incoming.Event})."
+            : null;
     }
 
     /// <summary>

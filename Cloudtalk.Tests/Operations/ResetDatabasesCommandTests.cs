@@ -115,7 +115,7 @@ public sealed class ResetDatabasesCommandTests : IAsyncLifetime
 
         try
         {
-            // Both consumers gone (killed: the dashboard's graceful stop of a project resource can time out, see
+            // Both consumers gone (killed: without the dashboard their graceful stop outlasts DCP's wait, see
             // docs/reliability.md), so the events stay queued, as behind a crashed or restarting service. All of them
             // are about the old product's id, which the first product created after the reset gets again.
             await faults.KillAsync("rating");

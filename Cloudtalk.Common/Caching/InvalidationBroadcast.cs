@@ -147,7 +147,17 @@ internal sealed class InvalidationBroadcast : IDisposable
     public void Dispose()
     {
         _pings?.Dispose();
-        _subscription?.Unsubscribe(CommandFlags.FireAndForget);
+        try
+        {
+            _subscription?.Unsubscribe(CommandFlags.FireAndForget);
+        }
+        catch (Exception exception) when (exception is ObjectDisposedException or RedisException)
+        {
+            // At host shutdown the connection's OpenTelemetry instrumentation is disposed first, and SE.Redis then
+            // throws from its profiler hook (an unhandled exception: the Api exited 134 on every SIGTERM); a
+            // connection that is down cannot unsubscribe either. Either way the connection is going, and the
+            // subscription with it.
+        }
     }
 
     private void Handle(ChannelMessage message)
@@ -242,9 +252,11 @@ internal sealed class InvalidationBroadcast : IDisposable
         {
             _redis.GetSubscriber().Publish(_channel, $"p {_replica} {ping}", CommandFlags.FireAndForget);
         }
-        catch (RedisException)
+        catch (Exception exception) when (exception is RedisException or ObjectDisposedException)
         {
-            // Not connected: no echo, so no renewal; the lease runs out, which is the point.
+            // Not connected, or the connection's instrumentation already disposed at host shutdown (this runs on a
+            // timer: an exception here would end the process): no echo, so no renewal; the lease runs out, which is
+            // the point.
         }
     }
 

@@ -41,6 +41,15 @@ public sealed class CloudtalkApp : IAsyncDisposable
             ["--backing", "local", "--LocalBacking:StateRoot", stateRoot, .. extraArgs],
             (appOptions, _) => appOptions.DisableDashboard = true,
             cancellation.Token);
+        // No dashboard, so no collector: but Aspire still points the services at its OTLP endpoint, where every export
+        // would fail, and each service's shutdown would wait 5 s per telemetry provider for it (docs/reliability.md).
+        // Without the endpoint the services export nothing, as they do wherever no collector is configured.
+        foreach (var project in builder.Resources.OfType<ProjectResource>())
+        {
+            builder.CreateResourceBuilder(project)
+                .WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
+
         builder.Services.AddLogging(logging => logging
             .SetMinimumLevel(LogLevel.Warning)
             .AddFilter("Aspire.Hosting.Dcp", LogLevel.Error)

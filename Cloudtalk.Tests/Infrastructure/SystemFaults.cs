@@ -154,6 +154,10 @@ public sealed class SystemFaults(CloudtalkApp app)
         state.Snapshot.State?.Text == KnownResourceStates.Running &&
         state.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy;
 
+    /// <summary>The exit code of the instance's process once it has exited, as DCP reports it.</summary>
+    public int? ExitCodeOf(string instance) =>
+        app.App.ResourceNotifications.TryGetCurrentState(instance, out var state) ? state.Snapshot.ExitCode : null;
+
     private string? StateOf(string instance) =>
         app.App.ResourceNotifications.TryGetCurrentState(instance, out var state) ? state.Snapshot.State?.Text : null;
 

@@ -115,8 +115,8 @@ public sealed class ResetDatabasesCommandTests : IAsyncLifetime
 
         try
         {
-            // Both consumers gone (killed: without the dashboard their graceful stop outlasts DCP's wait, see
-            // docs/reliability.md), so the events stay queued, as behind a crashed or restarting service. All of them
+            // Both consumers gone (killed, as in a crash), so the events stay queued, as behind a crashed or
+            // restarting service. All of them
             // are about the old product's id, which the first product created after the reset gets again.
             await faults.KillAsync("rating");
             await faults.KillAsync("api");

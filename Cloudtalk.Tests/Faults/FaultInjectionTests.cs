@@ -55,8 +55,8 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             }
 
             table.Append(CultureInfo.InvariantCulture,
-                $"| {name} | {load.Attempted} | {load.Errors} | {(problem is null ? $"{clock.Elapsed.TotalSeconds:F1} s" : "not converged")} |\n");
-            output.WriteLine($"{name}: {load.Attempted} writes, {load.Errors} errors, {clock.Elapsed.TotalSeconds:F1} s");
+                $"| {name} | {load.Attempted} | {load.Errors}{(load.Errors > 0 ? $" ({load.ErrorKinds})" : "")} | {(problem is null ? $"{clock.Elapsed.TotalSeconds:F1} s" : "not converged")} |\n");
+            output.WriteLine($"{name}: {load.Attempted} writes, {load.Errors} errors ({load.ErrorKinds}), {clock.Elapsed.TotalSeconds:F1} s");
             Assert.True(problem is null, $"after '{name}': {problem}\n{table}");
         }
 
@@ -98,6 +98,19 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         {
             var replica = (await faults.InstancesAsync("api"))[0];
             await faults.KillAsync(replica);
+            await faults.StartAsync(replica);
+        }),
+        // Graceful: the Stop command as from the dashboard (SIGTERM), mid-stream. The shutdown must lose nothing and
+        // log no stack trace, like the crashes above.
+        ("Rating stopped (SIGTERM) and started", async () =>
+        {
+            await faults.StopAsync("rating");
+            await faults.StartAsync("rating");
+        }),
+        ("an Api replica stopped (SIGTERM) and started", async () =>
+        {
+            var replica = (await faults.InstancesAsync("api"))[1];
+            await faults.StopAsync(replica);
             await faults.StartAsync(replica);
         }),
         ("PostgreSQL restarted", async () =>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using Cloudtalk.Tests.Infrastructure;
 
@@ -14,6 +15,7 @@ public sealed class ReviewWriteLoad(HttpClient api, IReadOnlyList<long> products
     private readonly ConcurrentDictionary<long, AcknowledgedReview> _acknowledged = new();
     private readonly ConcurrentDictionary<long, byte> _uncertain = new();
     private readonly ConcurrentDictionary<long, byte> _deleted = new();
+    private readonly ConcurrentDictionary<string, int> _errorKinds = new(StringComparer.Ordinal);
     private long _attempted;
     private long _errors;
 
@@ -22,6 +24,10 @@ public sealed class ReviewWriteLoad(HttpClient api, IReadOnlyList<long> products
     public long Attempted => Interlocked.Read(ref _attempted);
 
     public long Errors => Interlocked.Read(ref _errors);
+
+    /// <summary>The errors by kind: an HTTP status code, a <see cref="HttpRequestError"/>, or "timeout".</summary>
+    public string ErrorKinds => string.Join(", ", _errorKinds.OrderBy(kind => kind.Key, StringComparer.Ordinal)
+        .Select(kind => string.Create(CultureInfo.InvariantCulture, $"{kind.Value}× {kind.Key}")));
 
     /// <summary>Reviews whose last acknowledged state is known, by id.</summary>
     public IReadOnlyDictionary<long, AcknowledgedReview> Acknowledged => _acknowledged;
@@ -33,6 +39,7 @@ public sealed class ReviewWriteLoad(HttpClient api, IReadOnlyList<long> products
     {
         Interlocked.Exchange(ref _attempted, 0);
         Interlocked.Exchange(ref _errors, 0);
+        _errorKinds.Clear();
     }
 
     /// <summary>Writes until <paramref name="stop"/> is cancelled.</summary>
@@ -64,10 +71,18 @@ public sealed class ReviewWriteLoad(HttpClient api, IReadOnlyList<long> products
             }
             catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
             {
-                Interlocked.Increment(ref _errors);
+                CountError(exception is HttpRequestException { HttpRequestError: var error } ? error.ToString() : "timeout");
                 await Task.Delay(50, CancellationToken.None);
             }
         }
+    }
+
+    private void CountError(HttpStatusCode status) => CountError(((int)status).ToString(CultureInfo.InvariantCulture));
+
+    private void CountError(string kind)
+    {
+        Interlocked.Increment(ref _errors);
+        _errorKinds.AddOrUpdate(kind, 1, (_, count) => count + 1);
     }
 
     private async Task CreateAsync(Random random)
@@ -78,7 +93,7 @@ public sealed class ReviewWriteLoad(HttpClient api, IReadOnlyList<long> products
             new { productId, firstName = "Fault", lastName = "Load", reviewText = "Written under a fault.", rating });
         if (response.StatusCode != HttpStatusCode.Created)
         {
-            Interlocked.Increment(ref _errors);
+            CountError(response.StatusCode);
             return;
         }
 
@@ -99,7 +114,7 @@ public sealed class ReviewWriteLoad(HttpClient api, IReadOnlyList<long> products
                 return;
             }
 
-            Interlocked.Increment(ref _errors);
+            CountError(response.StatusCode);
             _uncertain[id] = 0;
         }
         catch
@@ -121,7 +136,7 @@ public sealed class ReviewWriteLoad(HttpClient api, IReadOnlyList<long> products
                 return;
             }
 
-            Interlocked.Increment(ref _errors);
+            CountError(response.StatusCode);
             _uncertain[id] = 0;
         }
         catch

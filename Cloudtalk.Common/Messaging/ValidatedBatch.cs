@@ -8,14 +8,12 @@ namespace Cloudtalk.Common.Messaging;
 /// </summary>
 public sealed class ValidatedBatch
 {
-    private readonly List<Guid> _rejectedIds;
-    private readonly List<string> _problems;
+    private readonly List<(Guid EventId, string Problem)> _rejected;
 
-    private ValidatedBatch(IReadOnlyList<IncomingEvent> accepted, List<Guid> rejectedIds, List<string> problems)
+    private ValidatedBatch(IReadOnlyList<IncomingEvent> accepted, List<(Guid EventId, string Problem)> rejected)
     {
         Accepted = accepted;
-        _rejectedIds = rejectedIds;
-        _problems = problems;
+        _rejected = rejected;
     }
 
     /// <summary>The events that passed validation, in the batch's order.</summary>
@@ -26,25 +24,23 @@ public sealed class ValidatedBatch
     /// <param name="problemOf">Why an event can never be processed, or null if it can.</param>
     public static ValidatedBatch Of(IReadOnlyList<IncomingEvent> batch, Func<IncomingEvent, string?> problemOf)
     {
-        List<Guid> rejectedIds = [];
-        List<string> problems = [];
+        List<(Guid EventId, string Problem)> rejected = [];
         foreach (var incoming in batch)
         {
             if (problemOf(incoming) is { } problem)
             {
-                rejectedIds.Add(incoming.Metadata.EventId);
-                problems.Add(problem);
+                rejected.Add((incoming.Metadata.EventId, problem));
             }
         }
 
-        if (rejectedIds.Count == 0)
+        if (rejected.Count == 0)
         {
-            return new ValidatedBatch(batch, rejectedIds, problems);
+            return new ValidatedBatch(batch, rejected);
         }
 
         // By id: a redelivered copy of a rejected event is rejected with it.
-        var rejected = rejectedIds.ToHashSet();
-        return new ValidatedBatch([.. batch.Where(incoming => !rejected.Contains(incoming.Metadata.EventId))], rejectedIds, problems);
+        var rejectedIds = rejected.Select(rejection => rejection.EventId).ToHashSet();
+        return new ValidatedBatch([.. batch.Where(incoming => !rejectedIds.Contains(incoming.Metadata.EventId))], rejected);
     }
 
     /// <summary>
@@ -55,13 +51,19 @@ public sealed class ValidatedBatch
     /// <param name="foundLater">The handler's own, with the ids it names.</param>
     public UnprocessableEventException? Rejection(UnprocessableEventException? foundLater = null)
     {
-        if (_rejectedIds.Count == 0)
+        if (_rejected.Count == 0)
         {
             return foundLater;
         }
 
-        IEnumerable<string> problems = foundLater is null ? _problems : [.. _problems, foundLater.Message];
-        IEnumerable<Guid> ids = foundLater is null ? _rejectedIds : _rejectedIds.Concat(foundLater.EventIds);
+        var problems = _rejected.Select(rejection => rejection.Problem);
+        var ids = _rejected.Select(rejection => rejection.EventId);
+        if (foundLater is not null)
+        {
+            problems = problems.Append(foundLater.Message);
+            ids = ids.Concat(foundLater.EventIds);
+        }
+
         return new UnprocessableEventException(string.Join(" ", problems), [.. ids.Distinct()]);
     }
 }

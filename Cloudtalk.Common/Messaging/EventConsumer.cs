@@ -36,8 +36,10 @@ namespace Cloudtalk.Common.Messaging;
 /// Each message gets a <c>process</c> span that continues its producer's trace (W3C <c>traceparent</c> header); a
 /// batch of several gets one more span, linked to theirs, around the handler.
 /// The channel and the consumer come back with the connection's automatic recovery; a channel closed for good
-/// is replaced by a new one. A message received but not settled when the service stops is neither acknowledged
-/// nor rejected, so the broker hands it out again.
+/// is replaced by a new one. When the service stops, deliveries stop (<c>basic.cancel</c>), the batches being handled
+/// finish within <see cref="MessagingOptions.ConsumerStopGracePeriod"/> and are settled, and only then is the channel
+/// closed; a message received but not handled by then is neither acknowledged nor rejected, so the broker hands it
+/// out again.
 /// </summary>
 public sealed partial class EventConsumer(
     EventConsumerRegistration registration,
@@ -59,22 +61,40 @@ public sealed partial class EventConsumer(
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Cancelled only when a stopping consumer's grace period is over: until then a batch in hand is finished.
+        using var handling = new CancellationTokenSource();
         var workers = Enumerable.Range(0, Math.Max(1, (int)options.Value.ConsumerConcurrency))
-            .Select(_ => Task.Run(() => WorkAsync(stoppingToken), CancellationToken.None))
+            .Select(_ => Task.Run(() => WorkAsync(stoppingToken, handling.Token), CancellationToken.None))
             .ToArray();
+        Subscription? subscription = null;
         try
         {
-            await ConsumeAsync(stoppingToken);
+            subscription = await ConsumeAsync(stoppingToken);
         }
         finally
         {
+            // Deliveries stop first; the workers then settle the batches they hold on the channel those came on, and
+            // that channel closes last. Closed any earlier, it would make every batch in hand come again.
+            if (subscription is not null)
+            {
+                await subscription.CancelAsync();
+            }
+
             _received.Writer.TryComplete();
+            handling.CancelAfter(options.Value.ConsumerStopGracePeriod);
             await Task.WhenAll(workers);
+            if (subscription is not null)
+            {
+                await CloseAsync(subscription.Channel);
+            }
         }
     }
 
-    /// <summary>Keeps a channel consuming the queue, replacing it when it is closed for good.</summary>
-    private async Task ConsumeAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Keeps a channel consuming the queue, replacing it when it is closed for good. Returns, when the service stops,
+    /// the subscription still open (null if there was none), which the caller closes once its messages are settled.
+    /// </summary>
+    private async Task<Subscription?> ConsumeAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
@@ -91,8 +111,13 @@ public sealed partial class EventConsumer(
 
                 var consumer = new AsyncEventingBasicConsumer(channel);
                 var current = channel;
-                consumer.ReceivedAsync += (_, delivery) => _received.Writer.WriteAsync(ReceivedMessage.Copy(current, delivery)).AsTask();
-                await channel.BasicConsumeAsync(registration.Queue, autoAck: false, consumer, stoppingToken);
+                // After a stop has begun the writer is completed and a late delivery is left unsettled: it comes again.
+                consumer.ReceivedAsync += (_, delivery) =>
+                {
+                    _received.Writer.TryWrite(ReceivedMessage.Copy(current, delivery));
+                    return Task.CompletedTask;
+                };
+                var consumerTag = await channel.BasicConsumeAsync(registration.Queue, autoAck: false, consumer, stoppingToken);
                 LogConsuming(logger, registration.Queue, options.Value.PrefetchCount, options.Value.ConsumerConcurrency,
                     options.Value.ConsumerBatchSize);
                 failures = 0;
@@ -100,16 +125,19 @@ public sealed partial class EventConsumer(
                 // Automatic recovery reopens the channel and its consumer after a connection loss; a channel that
                 // is closed while the connection is up (a channel-level error) stays closed: replace it.
                 var closedTicks = 0;
-                while (!stoppingToken.IsCancellationRequested)
+                while (closedTicks < 3)
                 {
-                    await Task.Delay(WatchInterval, stoppingToken);
-                    closedTicks = channel.IsClosed && connection.IsOpen ? closedTicks + 1 : 0;
-                    if (closedTicks >= 3)
+                    if (!await DelayAsync(WatchInterval, stoppingToken))
                     {
-                        LogChannelLost(logger, registration.Queue, channel.CloseReason?.ReplyText);
-                        break;
+                        var open = new Subscription(channel, consumerTag);
+                        channel = null;
+                        return open;
                     }
+
+                    closedTicks = channel.IsClosed && connection.IsOpen ? closedTicks + 1 : 0;
                 }
+
+                LogChannelLost(logger, registration.Queue, channel.CloseReason?.ReplyText);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -119,11 +147,7 @@ public sealed partial class EventConsumer(
             {
                 failures++;
                 LogConsumerFailed(logger, registration.Queue, ErrorSummary.Of(exception));
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(10, failures)), stoppingToken);
-                }
-                catch (OperationCanceledException)
+                if (!await DelayAsync(TimeSpan.FromSeconds(Math.Min(10, failures)), stoppingToken))
                 {
                     break;
                 }
@@ -132,21 +156,49 @@ public sealed partial class EventConsumer(
             {
                 if (channel is not null)
                 {
-                    try
-                    {
-                        await channel.DisposeAsync();
-                    }
-                    catch (Exception)
-                    {
-                        // Closing a broken channel may fail; it is abandoned either way.
-                    }
+                    await CloseAsync(channel);
                 }
+            }
+        }
+
+        return null;
+    }
+
+    private static async Task CloseAsync(IChannel channel)
+    {
+        try
+        {
+            await channel.DisposeAsync();
+        }
+        catch (Exception)
+        {
+            // Closing a broken channel may fail; it is abandoned either way, and the broker redelivers what it held.
+        }
+    }
+
+    /// <summary>A channel consuming the queue, and the tag that stops its deliveries.</summary>
+    private sealed record Subscription(IChannel Channel, string ConsumerTag)
+    {
+        /// <summary>Stops the deliveries (<c>basic.cancel</c>); what was delivered stays the channel's to settle.</summary>
+        public async Task CancelAsync()
+        {
+            using var timeout = new CancellationTokenSource(SettleTimeout);
+            try
+            {
+                await Channel.BasicCancelAsync(ConsumerTag, noWait: false, timeout.Token);
+            }
+            catch (Exception)
+            {
+                // The channel went away: nothing more is delivered on it, and what it held comes again.
             }
         }
     }
 
-    /// <summary>Takes everything that waits (up to the batch size) and handles it, until the service stops.</summary>
-    private async Task WorkAsync(CancellationToken stoppingToken)
+    /// <summary>
+    /// Takes everything that waits (up to the batch size) and handles it, until the service stops. A batch in hand
+    /// when it stops is finished unless <paramref name="handlingToken"/> cancels it (the grace period is over).
+    /// </summary>
+    private async Task WorkAsync(CancellationToken stoppingToken, CancellationToken handlingToken)
     {
         var batchSize = Math.Max(1, options.Value.ConsumerBatchSize);
         var batch = new List<ReceivedMessage>(batchSize);
@@ -162,9 +214,9 @@ public sealed partial class EventConsumer(
 
                 try
                 {
-                    await ProcessAsync(batch, stoppingToken);
+                    await ProcessAsync(batch, stoppingToken, handlingToken);
                 }
-                catch (Exception exception) when (exception is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                catch (Exception exception) when (exception is not OperationCanceledException || !handlingToken.IsCancellationRequested)
                 {
                     // ProcessAsync settles or logs every message itself, so this is a bug. A message it did not settle stays
                     // unacknowledged until its channel closes, then comes again; the worker must go on either way.
@@ -174,11 +226,11 @@ public sealed partial class EventConsumer(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Stopping: what is still queued is never settled, and the broker delivers it again.
+            // Stopping: what is still queued is never settled, and the broker delivers it again once the channel closes.
         }
     }
 
-    private async Task ProcessAsync(List<ReceivedMessage> messages, CancellationToken stoppingToken)
+    private async Task ProcessAsync(List<ReceivedMessage> messages, CancellationToken stoppingToken, CancellationToken handlingToken)
     {
         var accepted = new List<(ReceivedMessage Message, IncomingEvent Event, TagList Tags)>(messages.Count);
         var started = Stopwatch.GetTimestamp();
@@ -204,7 +256,7 @@ public sealed partial class EventConsumer(
                 return;
             }
 
-            var outcomes = await HandleAsync(accepted.ConvertAll(item => item.Event), stoppingToken);
+            var outcomes = await HandleAsync(accepted.ConvertAll(item => item.Event), stoppingToken, handlingToken);
             for (var i = 0; i < accepted.Count; i++)
             {
                 await SettleAsync(accepted[i].Message, accepted[i].Event.Activity, outcomes[i], accepted[i].Tags);
@@ -329,9 +381,9 @@ public sealed partial class EventConsumer(
     }
 
     /// <summary>The outcome of each event: the batch's, or each event's own when the batch had to be split.</summary>
-    private async Task<Outcome[]> HandleAsync(List<IncomingEvent> events, CancellationToken stoppingToken)
+    private async Task<Outcome[]> HandleAsync(List<IncomingEvent> events, CancellationToken stoppingToken, CancellationToken handlingToken)
     {
-        var batch = await HandleTogetherAsync(events, stoppingToken);
+        var batch = await HandleTogetherAsync(events, stoppingToken, handlingToken);
         if (batch.Outcome != Outcome.Split)
         {
             return events.Select(batch.Of).ToArray();
@@ -340,14 +392,21 @@ public sealed partial class EventConsumer(
         var outcomes = new Outcome[events.Count];
         for (var i = 0; i < events.Count; i++)
         {
-            outcomes[i] = (await HandleTogetherAsync([events[i]], stoppingToken)).Outcome;
+            // Stopping: the events not yet handled on their own are left to the next delivery.
+            outcomes[i] = stoppingToken.IsCancellationRequested
+                ? Outcome.Abandoned
+                : (await HandleTogetherAsync([events[i]], stoppingToken, handlingToken)).Outcome;
         }
 
         return outcomes;
     }
 
-    /// <summary>Runs the handler on the events until it succeeds, the attempts are used up, or the service stops.</summary>
-    private async Task<BatchOutcome> HandleTogetherAsync(List<IncomingEvent> events, CancellationToken stoppingToken)
+    /// <summary>
+    /// Runs the handler on the events until it succeeds, the attempts are used up, or the service stops: a stop ends
+    /// the retries at once, while a handler already running may finish until <paramref name="handlingToken"/> cancels.
+    /// </summary>
+    private async Task<BatchOutcome> HandleTogetherAsync(List<IncomingEvent> events, CancellationToken stoppingToken,
+        CancellationToken handlingToken)
     {
         var first = events[0];
         var tags = new TagList { { "messaging.destination.name", registration.Queue }, { "cloudtalk.event", first.Metadata.EventName } };
@@ -363,10 +422,10 @@ public sealed partial class EventConsumer(
             try
             {
                 await using var scope = services.CreateAsyncScope();
-                await registration.ResolveHandler(scope.ServiceProvider).HandleAsync(events, stoppingToken);
+                await registration.ResolveHandler(scope.ServiceProvider).HandleAsync(events, handlingToken);
                 return Outcome.Handled;
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (handlingToken.IsCancellationRequested)
             {
                 return Outcome.Abandoned;
             }

@@ -42,6 +42,14 @@ public sealed class MessagingOptions
     /// </summary>
     public TimeSpan MaxTransientRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a stopping consumer lets the batches it is handling finish, so that they are acknowledged on their
+    /// still-open channel instead of being delivered and handled again. After it, a handler still running is
+    /// cancelled and its messages go back to the queue. Default 5 s: a batch takes milliseconds, and DCP kills a
+    /// service that has not stopped after about 6 s.
+    /// </summary>
+    public TimeSpan ConsumerStopGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long a publish may wait for the broker's confirmation before it counts as failed. Default 10 s.</summary>
     public TimeSpan PublishConfirmTimeout { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -47,6 +47,7 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
             options.MaxTransientRetryDelay = TimeSpan.FromMilliseconds(100);
             // One worker: the batch test holds it on purpose while the next messages queue up behind it.
             options.ConsumerConcurrency = 1;
+            options.ConsumerStopGracePeriod = TimeSpan.FromSeconds(3);
         });
         builder.Services.AddEventConsumer<ScriptedHandler>(_queue).Accept<ReviewCreated>();
         _host = builder.Build();
@@ -155,6 +156,68 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
         Assert.Null(await PeekDeadLetterAsync());
     }
 
+    [Fact]
+    public async Task A_batch_in_hand_when_the_service_stops_is_finished_and_acknowledged_and_what_waited_goes_back_to_the_queue()
+    {
+        var script = _host.Services.GetRequiredService<HandlerScript>();
+        var inHand = new ReviewCreated(30, 1, 1, 1);
+        var waiting = Enumerable.Range(31, 3).Select(id => new ReviewCreated(id, 1, 1, 1)).ToArray();
+        await HoldTheWorkerWhileOthersArriveAsync(script, inHand, waiting);
+
+        var stopping = _host.StopAsync();
+        // Well inside the grace period: a consumer that cancels its handler at once has done so by now.
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        Assert.False(stopping.IsCompleted, "the consumer stopped without waiting for the batch in hand");
+        script.Gates[inHand.ReviewId].SetResult();
+        await stopping.WaitAsync(TestBus.ConvergenceTimeout);
+
+        Assert.True(script.Handled.TryGetValue(inHand.ReviewId, out var handled), "the batch in hand was not finished");
+        Assert.Equal(1, handled);
+        // Acknowledged before its channel closed, so only the three that waited are back in the queue, unhandled.
+        await Eventually.WaitAsync(ReadyMessagesAsync, ready => ready == 3, TestBus.ConvergenceTimeout,
+            () => "the queue does not hold exactly the three messages that waited");
+        Assert.All(waiting, @event => Assert.False(script.Handled.ContainsKey(@event.ReviewId)));
+        Assert.Null(await PeekDeadLetterAsync());
+    }
+
+    [Fact]
+    public async Task A_handler_still_running_when_the_stop_grace_period_ends_is_cancelled_and_its_message_goes_back_to_the_queue()
+    {
+        var script = _host.Services.GetRequiredService<HandlerScript>();
+        var stuck = new ReviewCreated(40, 1, 1, 1);
+        var waiting = new[] { new ReviewCreated(41, 1, 1, 1) };
+        await HoldTheWorkerWhileOthersArriveAsync(script, stuck, waiting);
+
+        // Its gate never opens: only the end of the grace period lets the stop finish.
+        await _host.StopAsync().WaitAsync(TestBus.ConvergenceTimeout);
+
+        Assert.False(script.Handled.ContainsKey(stuck.ReviewId));
+        await Eventually.WaitAsync(ReadyMessagesAsync, ready => ready == 2, TestBus.ConvergenceTimeout,
+            () => "the cancelled message and the one that waited are not both back in the queue");
+        Assert.Null(await PeekDeadLetterAsync());
+    }
+
+    /// <summary>
+    /// Holds the only worker at a gate on <paramref name="held"/> until the broker has handed the consumer the
+    /// <paramref name="waiting"/> events too, which then wait behind it. Returns their message ids, in order.
+    /// </summary>
+    private async Task<string[]> HoldTheWorkerWhileOthersArriveAsync(HandlerScript script, ReviewCreated held, ReviewCreated[] waiting)
+    {
+        script.Gates[held.ReviewId] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await PublishAsync(held);
+        await Eventually.WaitAsync(() => Task.FromResult(script.Attempts.ContainsKey(held.ReviewId)), started => started,
+            TestBus.ConvergenceTimeout, () => "the held message was not picked up");
+        var ids = new string[waiting.Length];
+        for (var i = 0; i < waiting.Length; i++)
+        {
+            ids[i] = await PublishAsync(waiting[i]);
+        }
+
+        await Eventually.WaitAsync(ReadyMessagesAsync, ready => ready == 0, TestBus.ConvergenceTimeout,
+            () => "the broker did not hand the messages to the consumer");
+        return ids;
+    }
+
     /// <summary>
     /// Holds the only worker at a gate while the healthy events, with the hopeless one among them, reach the consumer
     /// and queue up behind it; then opens the gate, so they are its next batch. Returns the hopeless one's message id.
@@ -162,26 +225,9 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
     private async Task<string> QueueOneBatchAsync(HandlerScript script, long gateReviewId, ReviewCreated[] healthy, ReviewCreated hopeless)
     {
         var gate = new ReviewCreated(gateReviewId, 1, 1, 1);
-        script.Gates[gate.ReviewId] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await PublishAsync(gate);
-        await Eventually.WaitAsync(() => Task.FromResult(script.Attempts.ContainsKey(gate.ReviewId)), started => started,
-            TestBus.ConvergenceTimeout, () => "the gate message was not picked up");
-
-        foreach (var @event in healthy.Take(2))
-        {
-            await PublishAsync(@event);
-        }
-
-        var hopelessId = await PublishAsync(hopeless);
-        foreach (var @event in healthy.Skip(2))
-        {
-            await PublishAsync(@event);
-        }
-
-        await Eventually.WaitAsync(ReadyMessagesAsync, ready => ready == 0, TestBus.ConvergenceTimeout,
-            () => "the broker did not hand the messages to the consumer");
+        var ids = await HoldTheWorkerWhileOthersArriveAsync(script, gate, [.. healthy.Take(2), hopeless, .. healthy.Skip(2)]);
         script.Gates[gate.ReviewId].SetResult();
-        return hopelessId;
+        return ids[2];
     }
 
     private async Task<uint> ReadyMessagesAsync()

@@ -15,6 +15,7 @@ namespace Cloudtalk.Common.Caching;
 /// <para><b>Messages</b> (one channel, so every replica handles them in the order Redis published them):
 /// <c>i {writer} {n}</c> followed by the scope names, one per line, is an invalidation, which every other replica
 /// applies and then acknowledges with <c>a {replica} {writer} {n}</c>; <c>p {replica} {n}</c> is a lease ping;
+/// <c>l {replica}</c> says a replica is leaving (a graceful stop) and serves nothing from process any more;
 /// <c>*</c> retires every entry (epoch bump, reset). A message in no known form is applied as scope names, as
 /// earlier versions sent them.</para>
 /// <para><b>Leases.</b> Every replica publishes a ping each quarter lease and notes when it sent it. When the ping
@@ -26,7 +27,8 @@ namespace Cloudtalk.Common.Caching;
 /// before the invalidation (a ping published after it renews a lease only once the invalidation was handled). It
 /// waits for each one's acknowledgement, or until one lease after it last heard that replica, whichever comes
 /// first: that replica's lease has then run out. So a healthy system waits one round trip, and a frozen or vanished
-/// replica delays writes by at most one lease, until it is forgotten. Without its echo (its own subscription is
+/// replica delays writes by at most one lease, until it is forgotten; one that stops gracefully says so, and delays
+/// nothing. Without its echo (its own subscription is
 /// down) a writer cannot know who listens and waits one lease.</para>
 /// <para>Durations only are compared across processes (a lease is measured on the clock of the replica that holds
 /// it, a wait on the writer's), never clock readings, so the replicas' clocks need not agree.</para>
@@ -144,6 +146,39 @@ internal sealed class InvalidationBroadcast : IDisposable
         }
     }
 
+    /// <summary>
+    /// Tells the other replicas that this one is leaving: its last ping is sent, then <c>l {replica}</c>, and the
+    /// subscription ends. The caller has already stopped serving from process, so a writer elsewhere may take the
+    /// message as this replica's acknowledgement of everything: without it, every write in the lease after this
+    /// replica's last ping would wait for acknowledgements that never come.
+    /// </summary>
+    public async Task LeaveAsync(TimeSpan timeout)
+    {
+        if (_pings is { } pings)
+        {
+            // Waits for a ping being published: "left" must be this replica's last word on the channel, or a late
+            // ping would make the others wait for it again.
+            await pings.DisposeAsync();
+            _pings = null;
+        }
+
+        if (_subscription is not { } subscription)
+        {
+            return;
+        }
+
+        try
+        {
+            await _redis.GetSubscriber().PublishAsync(_channel, $"l {_replica}").WaitAsync(timeout);
+            await subscription.UnsubscribeAsync().WaitAsync(timeout);
+            _subscription = null;
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Not told: the others wait out this replica's lease, as for one that vanished.
+        }
+    }
+
     public void Dispose()
     {
         _pings?.Dispose();
@@ -190,6 +225,15 @@ internal sealed class InvalidationBroadcast : IDisposable
                 if (writer == _replica && _pending.TryGetValue(sequence, out var pending))
                 {
                     pending.OnAcknowledged(replica);
+                }
+
+                return;
+            case ["l", var replica]:
+                // It serves nothing from process any more: no write needs to wait for its acknowledgement.
+                _lastHeard.TryRemove(replica, out _);
+                foreach (var invalidation in _pending.Values)
+                {
+                    invalidation.OnAcknowledged(replica);
                 }
 
                 return;

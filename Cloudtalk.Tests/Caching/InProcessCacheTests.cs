@@ -158,6 +158,33 @@ public sealed class InProcessCacheTests(CloudtalkAppFixture fixture)
     }
 
     [Fact]
+    public async Task A_replica_that_leaves_serves_nothing_from_process_and_delays_no_write()
+    {
+        var prefix = TestCaches.NewPrefix();
+        // Long enough that returning before its end can only mean the leaving was heard, however slow the machine.
+        var lease = TimeSpan.FromSeconds(8);
+        await using var writer = await StartReplicaAsync(prefix, localLease: lease);
+        await using var leaving = await StartReplicaAsync(prefix, localLease: lease);
+        await leaving.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("kept")), CancellationToken.None);
+        // Past the writer's first lease only the replicas it heard count: the leaving one, which pings every 2 s.
+        await Task.Delay(lease);
+
+        await leaving.Cache.LeaveAsync();
+        Assert.False(leaving.Cache.IsServingInProcess, "the replica still serves from process after it left");
+
+        // Silent without a word, it would hold the writer until one lease after its last ping: 6 s at least.
+        var started = Stopwatch.GetTimestamp();
+        await writer.Cache.InvalidateAsync(Scope);
+        Assert.True(Stopwatch.GetElapsedTime(started) < lease / 2,
+            $"the writer took {Stopwatch.GetElapsedTime(started)}: it waited for the replica that had left");
+
+        // It stays out: its reads go to Redis (the load runs, the invalidation having dropped the entry there).
+        var read = await leaving.Cache.WithCache(Scope, "item", _ => Task.FromResult<Thing?>(new Thing("reloaded")), CancellationToken.None);
+        Assert.Equal("reloaded", read!.Name);
+        Assert.False(leaving.Cache.IsServingInProcess, "the layer came back after the replica left");
+    }
+
+    [Fact]
     public async Task A_writer_whose_last_redis_call_failed_still_reaches_the_other_replicas_before_it_returns()
     {
         var prefix = TestCaches.NewPrefix();

@@ -47,7 +47,8 @@ public sealed class EventConsumerTests(CloudtalkAppFixture fixture) : IAsyncLife
             options.MaxTransientRetryDelay = TimeSpan.FromMilliseconds(100);
             // One worker: the batch test holds it on purpose while the next messages queue up behind it.
             options.ConsumerConcurrency = 1;
-            options.ConsumerStopGracePeriod = TimeSpan.FromSeconds(3);
+            // Far longer than the stop test needs to open its gate, even on a starved machine.
+            options.ConsumerStopGracePeriod = TimeSpan.FromSeconds(5);
         });
         builder.Services.AddEventConsumer<ScriptedHandler>(_queue).Accept<ReviewCreated>();
         _host = builder.Build();

@@ -18,8 +18,11 @@ public sealed class OutboxOptions
     /// <summary>The first wait after a failed round (broker or database down); doubles up to <see cref="MaxRetryDelay"/>. Default 250 ms.</summary>
     public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>The longest wait between failed rounds. Default 5 s.</summary>
-    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// The longest wait between failed rounds. Default 1 s: a failed round costs one query or one refused publish,
+    /// and a longer wait is how long the events wait after the broker or the database is back.
+    /// </summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How long sent rows are kept before they are purged. Default 1 hour.</summary>
     public TimeSpan SentRetention { get; set; } = TimeSpan.FromHours(1);

@@ -147,7 +147,7 @@ internal sealed class InvalidationBroadcast : IDisposable
     }
 
     /// <summary>
-    /// Tells the other replicas that this one is leaving: its last ping is sent, then <c>l {replica}</c>, and the
+    /// Tells the other replicas that this one is leaving: the pings stop, then <c>l {replica}</c> is published and the
     /// subscription ends. The caller has already stopped serving from process, so a writer elsewhere may take the
     /// message as this replica's acknowledgement of everything: without it, every write in the lease after this
     /// replica's last ping would wait for acknowledgements that never come.

@@ -20,7 +20,7 @@ public sealed class OutboxOptions
 
     /// <summary>
     /// The longest wait between failed rounds. Default 1 s: a failed round costs one query or one refused publish,
-    /// and a longer wait is how long the events wait after the broker or the database is back.
+    /// while this wait is also how late the events may go out once the broker or the database is back.
     /// </summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -19,6 +19,8 @@ public static class LoadBenchmark
     public static async Task<int> RunAsync(BenchmarkOptions options)
     {
         await WaitForApiAsync(options.Api);
+        var system = MeasuredSystem.OfRunningApi();
+        var peaks = new PeakMemory(system);
         var target = ApiEndpoint.Direct(options.Api);
         Console.WriteLine($"Requests go to {target}{(target == options.Api ? "" : $" (the Api process itself; {options.Api} is the AppHost's proxy)")}.");
         using var http = NewHttpClient(target);
@@ -31,9 +33,9 @@ public static class LoadBenchmark
         var loadProducts = products.Skip(probeProducts.Length).ToArray();
         var hotSet = loadProducts.Take(100).ToArray();
         // The Api's peak as it stood after each phase: the phase where it rises is where the peak came from.
-        var apiPeakAfter = new List<PhasePeak> { new("seeding", PeakMemory.OfService(ApiProcess)) };
+        var apiPeakAfter = new List<PhasePeak> { new("seeding", peaks.OfService(ApiProcess)) };
 
-        var deadlocksBefore = await DatabaseDeadlocks.CountAsync();
+        var deadlocksBefore = await DatabaseDeadlocks.CountAsync(system);
         var wrk = new WrkRunner(options);
         WrkResult ceiling;
         await using (var server = await CeilingServer.StartAsync())
@@ -51,7 +53,7 @@ public static class LoadBenchmark
         {
             Console.WriteLine($"Measuring {scenario.Name}...");
             results.Add(await wrk.RunAsync(scenario, target));
-            apiPeakAfter.Add(new(scenario.Name, PeakMemory.OfService(ApiProcess)));
+            apiPeakAfter.Add(new(scenario.Name, peaks.OfService(ApiProcess)));
         }
 
         if (target != options.Api && options.Selects("proxy"))
@@ -59,7 +61,7 @@ public static class LoadBenchmark
             Console.WriteLine("Measuring get-by-id through the AppHost's proxy...");
             var proxied = await wrk.RunAsync(Scenario.GetById(hotSet), options.Api);
             results.Insert(1, proxied with { Scenario = proxied.Scenario + $", via the proxy at :{options.Api.Port}" });
-            apiPeakAfter.Add(new("get-by-id via the proxy", PeakMemory.OfService(ApiProcess)));
+            apiPeakAfter.Add(new("get-by-id via the proxy", peaks.OfService(ApiProcess)));
         }
 
         var probe = new PropagationProbe(http, client, probeProducts);
@@ -74,7 +76,7 @@ public static class LoadBenchmark
             var measured = await probe.MeasureAsync(rate == 0 ? "idle" : $"under {rate} writes/s offered", options.PropagationSamples);
             await background.DisposeAsync();
             backgroundErrors += background.Errors;
-            apiPeakAfter.Add(new($"propagation, {measured.Label}", PeakMemory.OfService(ApiProcess)));
+            apiPeakAfter.Add(new($"propagation, {measured.Label}", peaks.OfService(ApiProcess)));
             propagation.Add(rate == 0 ? measured : measured with
             {
                 Label = measured.Label + $" ({background.AchievedPerSecond:F0}/s achieved, {background.Skipped} skipped at {BackgroundWriter.MaxInFlight} in flight)",
@@ -82,13 +84,13 @@ public static class LoadBenchmark
             if (rate == 1000)
             {
                 exactness = await ExactnessCheck.WaitUntilExactAsync(client, TimeSpan.FromSeconds(30));
-                apiPeakAfter.Add(new("exactness check", PeakMemory.OfService(ApiProcess)));
+                apiPeakAfter.Add(new("exactness check", peaks.OfService(ApiProcess)));
             }
         }
 
-        var deadlocks = await DatabaseDeadlocks.CountAsync() - deadlocksBefore;
+        var deadlocks = await DatabaseDeadlocks.CountAsync(system) - deadlocksBefore;
         var report = ResultsReport.Render(options, ceiling, results, propagation, exactness, backgroundErrors,
-            PeakMemory.OfServices(ApiProcess, "Cloudtalk.Rating"), apiPeakAfter, deadlocks);
+            peaks.OfServices(ApiProcess, "Cloudtalk.Rating"), apiPeakAfter, deadlocks);
         Console.WriteLine();
         Console.WriteLine(report);
         if (options.OutputFile is not null)

@@ -11,9 +11,9 @@ namespace Cloudtalk.Benchmarks.Reporting;
 public static class DatabaseDeadlocks
 {
     /// <summary>The deadlocks so far in apidb and ratingdb together; null when the services do not run here.</summary>
-    public static async Task<long?> CountAsync()
+    public static async Task<long?> CountAsync(MeasuredSystem system)
     {
-        if (ServiceProcess.Find("Cloudtalk.Api", "Cloudtalk.Rating") is not { Count: > 0 } processes)
+        if (system.Find("Cloudtalk.Api", "Cloudtalk.Rating") is not { Count: > 0 } processes)
         {
             return null;
         }

@@ -41,12 +41,6 @@ public sealed record ServiceProcess(string Name, int Pid)
         return found;
     }
 
-    /// <summary>The first process of the named service; throws if none runs.</summary>
-    public static ServiceProcess Running(string name) =>
-        Find(name) is [var first, ..]
-            ? first
-            : throw new InvalidOperationException($"No {name} process on this machine: start the system with ./run.sh.");
-
     /// <summary>A memory figure from /proc/PID/status in bytes (VmRSS now, VmHWM the peak); 0 if the process is gone.</summary>
     public long Memory(string field)
     {

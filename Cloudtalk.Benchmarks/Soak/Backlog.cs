@@ -31,10 +31,10 @@ public sealed class Backlog : IAsyncDisposable
         _ratingDatabase = ratingDatabase;
     }
 
-    public static async Task<Backlog> ConnectAsync()
+    public static async Task<Backlog> ConnectAsync(MeasuredSystem system)
     {
-        var api = ServiceProcess.Running("Cloudtalk.Api");
-        var rating = ServiceProcess.Running("Cloudtalk.Rating");
+        var api = system.Running("Cloudtalk.Api");
+        var rating = system.Running("Cloudtalk.Rating");
         var messaging = api.Environment("ConnectionStrings__messaging") ?? throw new InvalidOperationException("The Api has no messaging connection string.");
         var broker = await new ConnectionFactory { Uri = new Uri(messaging) }.CreateConnectionAsync();
         return new Backlog(broker,

@@ -26,12 +26,13 @@ public static class SoakBenchmark
     public static async Task<int> RunAsync(BenchmarkOptions options)
     {
         await LoadBenchmark.WaitForApiAsync(options.Api);
+        var system = MeasuredSystem.OfRunningApi();
         var target = ApiEndpoint.Direct(options.Api);
         using var http = LoadBenchmark.NewHttpClient(target);
         var client = new CloudtalkClient(http);
         Console.WriteLine($"Seeding {options.Products} products with {options.ReviewsPerProduct} reviews each...");
         var products = await Seeder.SeedAsync(client, options.Products, options.ReviewsPerProduct);
-        await using var backlog = await Backlog.ConnectAsync();
+        await using var backlog = await Backlog.ConnectAsync(system);
 
         var duration = TimeSpan.FromMinutes(options.SoakMinutes);
         Console.WriteLine($"Soaking for {duration.TotalMinutes} min with the 90/10 mix, sampling every {SampleEvery.TotalSeconds} s...");
@@ -41,7 +42,7 @@ public static class SoakBenchmark
         var clock = Stopwatch.StartNew();
         while (!load.IsCompleted)
         {
-            samples.Add(await SampleAsync(backlog, clock.Elapsed));
+            samples.Add(await SampleAsync(system, backlog, clock.Elapsed));
             await Task.WhenAny(load, Task.Delay(SampleEvery));
         }
 
@@ -50,11 +51,11 @@ public static class SoakBenchmark
         Console.WriteLine("Load stopped; waiting for every product to be exact and every backlog to drain...");
         var exactness = await ExactnessCheck.WaitUntilExactAsync(client, DrainLimit);
         // Exact ratings can come before the relays have marked their last rows sent (after the broker's confirm).
-        var drained = await SampleAsync(backlog, clock.Elapsed);
+        var drained = await SampleAsync(system, backlog, clock.Elapsed);
         while (drained.Backlog.Values.Any(count => count > 0) && clock.Elapsed - stoppedAt < DrainLimit)
         {
             await Task.Delay(TimeSpan.FromSeconds(1));
-            drained = await SampleAsync(backlog, clock.Elapsed);
+            drained = await SampleAsync(system, backlog, clock.Elapsed);
         }
 
         var growth = Growth(samples);
@@ -71,9 +72,9 @@ public static class SoakBenchmark
         return failed ? 1 : 0;
     }
 
-    private static async Task<Sample> SampleAsync(Backlog backlog, TimeSpan at)
+    private static async Task<Sample> SampleAsync(MeasuredSystem system, Backlog backlog, TimeSpan at)
     {
-        var memory = ServiceProcess.Find("Cloudtalk.Api", "Cloudtalk.Rating")
+        var memory = system.Find("Cloudtalk.Api", "Cloudtalk.Rating")
             .GroupBy(process => process.Name)
             .ToDictionary(group => group.Key, group => group.Sum(process => process.Memory("VmRSS")));
         return new Sample(at, memory, await backlog.MeasureAsync());

@@ -188,10 +188,10 @@ internal sealed class InvalidationBroadcast : IDisposable
         }
         catch (Exception exception) when (exception is ObjectDisposedException or RedisException)
         {
-            // At host shutdown the connection's OpenTelemetry instrumentation is disposed first, and SE.Redis then
-            // throws from its profiler hook (an unhandled exception: the Api exited 134 on every SIGTERM); a
-            // connection that is down cannot unsubscribe either. Either way the connection is going, and the
-            // subscription with it.
+            // In a host, LeaveAsync has unsubscribed already, before disposal. Left for a leave that failed and for a
+            // helper without a host: the connection's OpenTelemetry instrumentation may be disposed first, and SE.Redis
+            // then throws from its profiler hook (unhandled, this ended the Api with 134 at every SIGTERM); a
+            // connection that is down cannot unsubscribe either. Either way the subscription goes with the connection.
         }
     }
 

@@ -116,8 +116,8 @@ public sealed class ResetDatabasesCommandTests : IAsyncLifetime
         try
         {
             // Both consumers gone (killed, as in a crash), so the events stay queued, as behind a crashed or
-            // restarting service. All of them
-            // are about the old product's id, which the first product created after the reset gets again.
+            // restarting service. All of them are about the old product's id, which the first product created after
+            // the reset gets again.
             await faults.KillAsync("rating");
             await faults.KillAsync("api");
             await using (var bus = await TestBus.StartAsync(App))
